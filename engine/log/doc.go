@@ -1,0 +1,88 @@
+// Package log is the durable partition log: Kafka record batches (magic v2)
+// stored exactly as producers sent them, in segment files with sparse
+// offset and time indexes, laid out as Kafka lays out a partition directory
+// so Kafka tooling and the tiered store can use the files as they are.
+//
+// # Caller's contract
+//
+//  1. Create one Flusher per data dir; Open each partition with it.
+//  2. Validate a produced batch (size, magic, CRC), then Append it. Append
+//     writes the assigned base offset into the caller's buffer and returns
+//     the offsets (or Duplicate for an idempotent retry).
+//  3. For acks=all call Durable(LastOffset, done) and answer in done. For
+//     acks=0/1 answer at once: the flusher fsyncs the partition promptly.
+//  4. Fetch with Read up to HighWatermark; park on Watch for more.
+//  5. Periodically call EnforceRetention. Close partitions, then the Flusher.
+//
+// # On-disk format
+//
+// A partition directory holds, per segment, three files named by the
+// segment's base offset (the first offset it may hold), zero-padded to 20
+// digits so names sort in offset order:
+//
+//	00000000000000000000.log        batches, back to back
+//	00000000000000000000.index      sparse offset index
+//	00000000000000000000.timeindex  time index
+//	log-start-offset.checkpoint     decimal log start offset, if ever moved
+//
+// The .log file is a sequence of record batches exactly as on the wire:
+//
+//	 0  baseOffset            int64  assigned by Append, written in place
+//	 8  batchLength           int32  bytes after this field; lets a scan skip
+//	12  partitionLeaderEpoch  int32  always 0 (single node)
+//	16  magic                 int8   2
+//	17  crc                   uint32 CRC-32C of bytes 21..end; detects torn writes
+//	21  attributes            int16  codec, timestamp type, transactional, control
+//	23  lastOffsetDelta       int32  offsets the batch spans
+//	27  firstTimestamp        int64
+//	35  maxTimestamp          int64  feeds the time index and retention
+//	43  producerId            int64  idempotence
+//	51  producerEpoch         int16  idempotence (fencing)
+//	53  baseSequence          int32  idempotence (ordering, duplicates)
+//	57  numRecords            int32
+//	61  records...                   possibly compressed; never decoded to serve
+//
+// baseOffset and the leader epoch lie before the CRC'd range, so assigning
+// offsets never recomputes the CRC. Nothing is added around a batch: the CRC
+// already detects a torn or corrupt tail, and keeping the bytes identical to
+// Kafka's lets segments be uploaded and served as they are.
+//
+// The .index file is a sequence of 8-byte entries, as in Kafka:
+//
+//	0  relOffset  uint32  last offset of an indexed batch minus the base
+//	4  position   uint32  byte position of that batch in the .log file
+//
+// An entry is added for a batch once more than index.interval.bytes were
+// written since the previous entry, so a lookup reads at most about that
+// many bytes of headers before reaching the wanted batch. Relative offsets
+// and positions fit 4 bytes because a segment rolls before either would
+// overflow (segment.bytes is capped at 2 GiB − 1).
+//
+// The .timeindex file is a sequence of 12-byte entries:
+//
+//	0  maxTimestamp  int64   a batch's max timestamp
+//	8  relOffset     uint32  that batch's last offset minus the base
+//
+// An entry is added whenever a batch raises the segment's max timestamp, so
+// timestamps strictly increase, the last entry is the segment's max (used
+// by retention.ms and ListOffsets -3), and the first entry >= t names the
+// first batch that can hold a record at or after t.
+//
+// # Durability and recovery
+//
+// Index entries live in memory; the index files are written whole when a
+// segment is sealed (rolled) and when the partition closes, never fsynced.
+// On Open the active (last) segment is always scanned: every batch's header
+// and CRC is checked, its indexes rebuilt, and a torn or corrupt tail cut,
+// fsynced and logged (bytes and first lost offset). A closed segment's index
+// files are loaded and checked (well formed, inside the segment, and
+// complete: the batches after the last offset entry would not have earned
+// another entry nor raised the max timestamp); otherwise the segment is
+// scanned the same way and its indexes rewritten. Producer state for
+// idempotence is rebuilt from the batch headers of the last two segments.
+//
+// Under FlushSync the high watermark is the fsynced end: the Flusher's
+// rounds fdatasync every dirty partition's files (and the directory when a
+// segment file was created), then advance the watermark and run Durable
+// callbacks. Under FlushInterval and FlushNone the watermark is the log end.
+package log

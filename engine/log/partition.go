@@ -1,0 +1,326 @@
+package log
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Partition is one partition's log. All methods are safe for concurrent use.
+//
+// Lock order (take left before right, never the reverse):
+//
+//	a (append state) → s (segment list) → f (durability waiters and watchers)
+//	a → Flusher.mu (Append marking the partition dirty)
+//
+// The flusher goroutine takes Flusher.mu alone, then s, then f, never a.
+// No lock is held across a read of segment bytes; a is held across the
+// write of a batch, which only other mutators wait for.
+type Partition struct {
+	dir    string // "" in memory mode
+	logger *slog.Logger
+	fl     *Flusher    // nil: no background flushing (memory mode, or Open without a flusher)
+	policy FlushPolicy // fl's policy, FlushNone when fl is nil
+
+	// a serializes mutators: Append, roll, retention, DeleteRecordsBefore,
+	// SetConfig, Close.
+	a struct {
+		sync.Mutex
+		cfg       Config
+		producers producers
+	}
+
+	// s guards the segment list and every segment's metadata. Readers hold
+	// it shared only to find positions and take segment references.
+	s struct {
+		sync.RWMutex
+		segs        []*segment // ascending base; the last is active
+		unsynced    []*segment // sealed since the last flush round, one reference each
+		needDirSync bool       // a segment file was created since the last flush round
+	}
+
+	// f guards what the flusher completes.
+	f struct {
+		sync.Mutex
+		waiters  []waiter
+		watchers []*watcher
+	}
+
+	leo      atomic.Int64 // log end offset; stored with s held
+	hw       atomic.Int64 // high watermark; stored with f held
+	logStart atomic.Int64 // stored with a and s held
+	size     atomic.Int64 // bytes of all segments; stored with s held
+	closed   atomic.Bool
+	dirty    atomic.Bool // queued on the flusher
+}
+
+// AppendResult describes where Append put a batch.
+type AppendResult struct {
+	BaseOffset, LastOffset int64
+	LogAppendTime          int64 // -1 unless Config.LogAppendTime
+	LogStartOffset         int64
+	Duplicate              bool // an idempotent retry of a batch already in the log: nothing was written; offsets are the original ones
+}
+
+func newPartition(dir string, cfg Config, fl *Flusher, logger *slog.Logger) *Partition {
+	if logger == nil {
+		logger = slog.Default()
+	}
+	p := &Partition{dir: dir, logger: logger, fl: fl, policy: FlushNone}
+	if fl != nil {
+		p.policy = fl.policy
+	}
+	p.a.cfg = cfg.withDefaults()
+	p.a.producers = make(producers)
+	return p
+}
+
+// Open opens the partition log in dir, creating dir if needed, and recovers
+// it: the active segment is scanned and a torn tail cut (and logged), closed
+// segments' indexes are loaded or rebuilt, producer state is rebuilt from the
+// last two segments. f may be nil, meaning never fsync (as FlushNone).
+func Open(dir string, cfg Config, f *Flusher, logger *slog.Logger) (*Partition, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("log: creating partition dir: %w", err)
+	}
+	p := newPartition(dir, cfg, f, logger)
+	if err := p.recover(); err != nil {
+		for _, s := range p.s.segs {
+			s.release()
+		}
+		return nil, err
+	}
+	return p, nil
+}
+
+// OpenMemory returns a partition that keeps its segments in memory (the
+// --memory mode). It behaves as a file log under FlushNone; Append copies the
+// batch, so the caller may reuse its buffer.
+func OpenMemory(cfg Config) *Partition {
+	p := newPartition("", cfg, nil, slog.Default())
+	p.s.segs = []*segment{newSegment(0, &memStore{}, "")}
+	return p
+}
+
+// newSegmentLocked creates the store for a segment starting at base.
+func (p *Partition) newSegment(base int64) (*segment, error) {
+	if p.dir == "" {
+		return newSegment(base, &memStore{}, ""), nil
+	}
+	return createFileSegment(p.dir, base)
+}
+
+// activeLocked returns the active segment; s must be held.
+func (p *Partition) activeLocked() *segment { return p.s.segs[len(p.s.segs)-1] }
+
+// Append writes one validated batch (the caller already checked size, magic
+// and CRC). It assigns offsets, writing the base offset into batch[0:8] in
+// place, rolls the segment first if segment.bytes, segment.ms or the
+// relative-offset range say so, writes the batch (no fsync), updates the
+// indexes and marks the partition dirty for the flusher. Concurrent Appends
+// are serialized.
+//
+// Idempotence: for producerId >= 0 the partition remembers the producer's
+// epoch and last 5 batches. A batch equal to one of them is a Duplicate (the
+// original offsets are returned and nothing is written); an older epoch is
+// ErrInvalidProducerEpoch; in the same epoch baseSequence must be the last
+// sequence + 1 (wrapping at MaxInt32), and a newer epoch must start at 0,
+// else ErrOutOfOrderSequence. An unknown producer may start anywhere.
+func (p *Partition) Append(batch []byte, now time.Time) (AppendResult, error) {
+	h, ok := parseHeader(batch)
+	if !ok || h.size() != len(batch) {
+		return AppendResult{}, ErrCorruptBatch
+	}
+	p.a.Lock()
+	defer p.a.Unlock()
+	if p.closed.Load() {
+		return AppendResult{}, ErrClosed
+	}
+	var ps *producerState
+	if idempotent(&h) {
+		ps = p.a.producers[h.producerID]
+		if ps != nil {
+			dup, isDup, err := ps.check(&h)
+			if err != nil {
+				return AppendResult{}, err
+			}
+			if isDup {
+				return AppendResult{
+					BaseOffset: dup.baseOffset, LastOffset: dup.lastOffset,
+					LogAppendTime: -1, LogStartOffset: p.logStart.Load(), Duplicate: true,
+				}, nil
+			}
+		}
+	}
+
+	cfg := &p.a.cfg
+	nowMs := now.UnixMilli()
+	base := p.leo.Load()
+	last := base + int64(h.lastOffsetDelta)
+	// Only mutators (holding a) change the list, so reading it without s is safe here.
+	seg := p.s.segs[len(p.s.segs)-1]
+	if seg.size > 0 && (seg.size+int64(len(batch)) > cfg.SegmentBytes ||
+		nowMs-seg.rollTs >= cfg.SegmentMs || !seg.fits(last)) {
+		var err error
+		if seg, err = p.rollLocked(base); err != nil {
+			return AppendResult{}, err
+		}
+	}
+
+	stampBatch(batch, base)
+	h.baseOffset = base
+	res := AppendResult{BaseOffset: base, LastOffset: last, LogAppendTime: -1}
+	if cfg.LogAppendTime {
+		stampLogAppendTime(batch, nowMs)
+		h.firstTimestamp, h.maxTimestamp = nowMs, nowMs
+		h.attributes |= attrLogAppendTime
+		res.LogAppendTime = nowMs
+	}
+
+	pos := seg.size
+	if err := seg.st.write(batch); err != nil {
+		// Cut whatever part reached the store so the next batch starts clean.
+		if terr := seg.st.truncate(pos); terr != nil {
+			p.logger.Error("log: cannot undo partial write", "dir", p.dir, "err", terr)
+		}
+		return AppendResult{}, err
+	}
+
+	p.s.Lock()
+	if seg.rollTs < 0 {
+		seg.rollTs = nowMs
+	}
+	seg.appended(&h, pos, cfg.IndexIntervalBytes)
+	p.leo.Store(last + 1)
+	p.size.Add(int64(len(batch)))
+	p.s.Unlock()
+
+	if idempotent(&h) {
+		if ps == nil {
+			p.a.producers.observe(&h)
+		} else {
+			ps.record(&h)
+		}
+	}
+	res.LogStartOffset = p.logStart.Load()
+
+	switch p.policy {
+	case FlushSync:
+		p.markDirty()
+	case FlushInterval:
+		p.markDirty()
+		p.advance(last + 1)
+	default:
+		p.advance(last + 1)
+	}
+	return res, nil
+}
+
+// rollLocked seals the active segment and starts a new one at base. a must
+// be held.
+func (p *Partition) rollLocked(base int64) (*segment, error) {
+	old := p.s.segs[len(p.s.segs)-1]
+	if old.base == base && old.size == 0 {
+		return old, nil
+	}
+	ns, err := p.newSegment(base)
+	if err != nil {
+		return nil, err
+	}
+	if err := old.writeIndexes(); err != nil {
+		p.logger.Warn("log: index files not written; they will be rebuilt on open", "dir", p.dir, "err", err)
+	}
+	p.s.Lock()
+	old.sealed = true
+	if p.dir != "" && p.policy != FlushNone {
+		old.acquire()
+		p.s.unsynced = append(p.s.unsynced, old)
+		p.s.needDirSync = true
+	}
+	p.s.segs = append(p.s.segs, ns)
+	p.s.Unlock()
+	return ns, nil
+}
+
+// HighWatermark is the exclusive end a consumer may read: under FlushSync the
+// fsynced end, advanced by the flusher; otherwise the log end.
+func (p *Partition) HighWatermark() int64 { return p.hw.Load() }
+
+// LogEndOffset is the offset the next appended record will get.
+func (p *Partition) LogEndOffset() int64 { return p.leo.Load() }
+
+// LogStartOffset is the first offset still readable.
+func (p *Partition) LogStartOffset() int64 { return p.logStart.Load() }
+
+// Size is the number of bytes of all segments.
+func (p *Partition) Size() int64 { return p.size.Load() }
+
+// SetConfig replaces the partition's settings; they apply from the next
+// Append or EnforceRetention.
+func (p *Partition) SetConfig(cfg Config) {
+	p.a.Lock()
+	p.a.cfg = cfg.withDefaults()
+	p.a.Unlock()
+}
+
+// Close syncs every written byte, writes the active segment's index files
+// and closes the files. Durable callbacks still pending complete. Every later
+// call returns ErrClosed.
+func (p *Partition) Close() error {
+	p.a.Lock()
+	defer p.a.Unlock()
+	if p.closed.Swap(true) {
+		return ErrClosed
+	}
+	return p.closeLocked()
+}
+
+func (p *Partition) closeLocked() error {
+	var errs []error
+	if p.dir != "" {
+		leo, err := p.syncData()
+		errs = append(errs, err)
+		p.complete(leo, err)
+		errs = append(errs, p.activeLocked().writeIndexes())
+	} else {
+		p.complete(p.leo.Load(), nil)
+	}
+	p.s.Lock()
+	segs, unsynced := p.s.segs, p.s.unsynced
+	p.s.segs, p.s.unsynced = nil, nil
+	p.s.Unlock()
+	for _, s := range unsynced {
+		errs = append(errs, s.release())
+	}
+	for _, s := range segs {
+		errs = append(errs, s.release())
+	}
+	p.f.Lock()
+	ws := p.f.waiters
+	p.f.waiters = nil
+	p.f.Unlock()
+	for _, w := range ws {
+		w.done(ErrClosed)
+	}
+	return errors.Join(errs...)
+}
+
+// Remove closes the partition and deletes its directory.
+func (p *Partition) Remove() error {
+	p.a.Lock()
+	defer p.a.Unlock()
+	if p.closed.Swap(true) {
+		return ErrClosed
+	}
+	err := p.closeLocked()
+	if p.dir != "" {
+		if rerr := os.RemoveAll(p.dir); rerr != nil {
+			return errors.Join(err, fmt.Errorf("log: removing partition dir: %w", rerr))
+		}
+	}
+	return err
+}

@@ -1,0 +1,268 @@
+package log
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// scanStop says why a scan ended before the end of the store.
+type scanStop struct {
+	reason string
+	hdr    header // the offending batch's header, when it parsed
+	parsed bool
+}
+
+// scanStore reads the batches in st from pos to end in order and calls fn
+// with each whole batch's position and header (and, with checkCRC, its
+// bytes, valid until fn returns) until fn returns false. A batch is whole
+// when its header parses, its base offset is not below expect (the previous
+// batch's next offset), it ends by end and, with checkCRC, its CRC matches.
+// It returns the position after the last whole batch and, if that is before
+// end, why.
+func scanStore(st store, pos, end, expect int64, checkCRC bool, fn func(pos int64, h *header, b []byte) bool) (int64, *scanStop) {
+	r := bufio.NewReaderSize(io.NewSectionReader(st, pos, end-pos), 256<<10)
+	var hdr [batchHeaderSize]byte
+	var buf []byte
+	for pos < end {
+		if _, err := io.ReadFull(r, hdr[:]); err != nil {
+			return pos, &scanStop{reason: "short header"}
+		}
+		h, ok := parseHeader(hdr[:])
+		if !ok {
+			return pos, &scanStop{reason: "bad header"}
+		}
+		stop := &scanStop{hdr: h, parsed: true}
+		switch {
+		case h.baseOffset < expect:
+			stop.reason = "offset below the previous batch's end"
+			return pos, stop
+		case int64(h.size()) > end-pos:
+			stop.reason = "batch runs past the end of the segment"
+			return pos, stop
+		}
+		var b []byte
+		if checkCRC {
+			buf = slices.Grow(buf[:0], h.size())[:h.size()]
+			copy(buf, hdr[:])
+			if _, err := io.ReadFull(r, buf[batchHeaderSize:]); err != nil {
+				stop.reason = "short batch"
+				return pos, stop
+			}
+			if !crcOK(buf) {
+				stop.reason = "crc mismatch"
+				return pos, stop
+			}
+			b = buf
+		} else if _, err := r.Discard(h.size() - batchHeaderSize); err != nil {
+			stop.reason = "short batch"
+			return pos, stop
+		}
+		if !fn(pos, &h, b) {
+			return pos + int64(h.size()), nil
+		}
+		pos += int64(h.size())
+		expect = h.lastOffset() + 1
+	}
+	return pos, nil
+}
+
+// recover loads the partition directory: see Open.
+func (p *Partition) recover() error {
+	ents, err := os.ReadDir(p.dir)
+	if err != nil {
+		return fmt.Errorf("log: reading partition dir: %w", err)
+	}
+	var bases []int64
+	for _, e := range ents {
+		name := e.Name()
+		switch {
+		case strings.HasSuffix(name, ".tmp"):
+			os.Remove(filepath.Join(p.dir, name))
+		case strings.HasSuffix(name, ".log"):
+			base, err := strconv.ParseInt(strings.TrimSuffix(name, ".log"), 10, 64)
+			if err != nil || base < 0 {
+				continue
+			}
+			bases = append(bases, base)
+		}
+	}
+	slices.Sort(bases)
+	logStart, err := p.readCheckpoint()
+	if err != nil {
+		return err
+	}
+	// Segments wholly below the log start were being deleted when the
+	// process stopped: finish that.
+	for len(bases) > 1 && bases[1] <= logStart {
+		s := &segment{path: segmentPath(p.dir, bases[0])}
+		if err := s.removeFiles(); err != nil {
+			return err
+		}
+		bases = bases[1:]
+	}
+	created := false
+	if len(bases) == 0 {
+		bases = []int64{max(logStart, 0)}
+		created = true
+	}
+	interval := p.a.cfg.IndexIntervalBytes
+	for i, base := range bases {
+		seg, err := createFileSegment(p.dir, base)
+		if err != nil {
+			return err
+		}
+		p.s.segs = append(p.s.segs, seg)
+		track := i >= len(bases)-2 // producer state comes from the last two segments
+		if i == len(bases)-1 {
+			if err := p.recoverSegment(seg, interval, track); err != nil {
+				return err
+			}
+			break
+		}
+		seg.sealed = true
+		if p.loadIndexes(seg, bases[i+1], interval) {
+			if track {
+				scanStore(seg.st, 0, seg.size, seg.base, false, func(_ int64, h *header, _ []byte) bool {
+					p.a.producers.observe(h)
+					return true
+				})
+			}
+			continue
+		}
+		p.logger.Info("log: rebuilding segment indexes", "dir", p.dir, "segment", base)
+		if err := p.recoverSegment(seg, interval, track); err != nil {
+			return err
+		}
+		if err := seg.writeIndexes(); err != nil {
+			return err
+		}
+	}
+
+	act := p.activeLocked()
+	if act.rollTs < 0 {
+		act.rollTs = time.Now().UnixMilli()
+	}
+	var size int64
+	for _, s := range p.s.segs {
+		size += s.size
+	}
+	p.size.Store(size)
+	p.leo.Store(act.next)
+	p.logStart.Store(min(max(logStart, p.s.segs[0].base), act.next))
+	// What recovery found may still sit only in the page cache (a killed
+	// process): make it durable before serving it as the high watermark.
+	if err := act.st.sync(); err != nil {
+		return err
+	}
+	if created {
+		if err := syncDir(p.dir); err != nil {
+			return err
+		}
+	}
+	p.hw.Store(act.next)
+	return nil
+}
+
+// recoverSegment scans seg with CRC checks, rebuilding its indexes, and cuts
+// a torn or corrupt tail (fsynced and logged with what was lost).
+func (p *Partition) recoverSegment(seg *segment, interval int, track bool) error {
+	seg.ix, seg.ti, seg.size, seg.next, seg.sinceIndex = offsetIndex{}, timeIndex{}, 0, seg.base, 0
+	end := seg.st.len()
+	valid, stop := scanStore(seg.st, 0, end, seg.base, true, func(pos int64, h *header, _ []byte) bool {
+		if seg.rollTs < 0 && h.maxTimestamp >= 0 {
+			seg.rollTs = h.maxTimestamp
+		}
+		seg.appended(h, pos, interval)
+		if track {
+			p.a.producers.observe(h)
+		}
+		return true
+	})
+	if valid == end {
+		return nil
+	}
+	attrs := []any{"dir", p.dir, "segment", seg.base, "position", valid,
+		"bytes_cut", end - valid, "first_lost_offset", seg.next, "reason", stop.reason}
+	if stop.parsed {
+		attrs = append(attrs, "torn_batch_offsets", fmt.Sprintf("%d-%d", stop.hdr.baseOffset, stop.hdr.lastOffset()))
+	}
+	p.logger.Warn("log: truncating torn segment tail", attrs...)
+	if err := seg.st.truncate(valid); err != nil {
+		return err
+	}
+	return seg.st.sync()
+}
+
+// loadIndexes loads a closed segment's index files and reports whether they
+// are consistent with the segment: well formed, inside the segment, and
+// complete (the batches after the last offset index entry would not have
+// earned another entry, and none raises the time index's max).
+func (p *Partition) loadIndexes(seg *segment, nextBase int64, interval int) bool {
+	size := seg.st.len()
+	maxRel := nextBase - 1 - seg.base
+	ixb, err := os.ReadFile(seg.path + ".index")
+	if err != nil {
+		return false
+	}
+	tib, err := os.ReadFile(seg.path + ".timeindex")
+	if err != nil {
+		return false
+	}
+	ix, ok := decodeOffsetIndex(ixb, size, maxRel)
+	if !ok {
+		return false
+	}
+	ti, ok := decodeTimeIndex(tib, maxRel)
+	if !ok {
+		return false
+	}
+	var start int64
+	if n := len(ix.entries); n > 0 {
+		start = int64(ix.entries[n-1].pos)
+	}
+	tmax, _, _ := ti.max()
+	since, first, bad := 0, true, false
+	valid, _ := scanStore(seg.st, start, size, seg.base, false, func(_ int64, h *header, _ []byte) bool {
+		if (!first && since > interval) || h.maxTimestamp > tmax || h.lastOffset() >= nextBase {
+			bad = true
+			return false
+		}
+		first = false
+		since += h.size()
+		return true
+	})
+	if bad || valid != size {
+		return false
+	}
+	seg.ix, seg.ti, seg.size, seg.next = ix, ti, size, nextBase
+	return true
+}
+
+// checkpointName holds the log start offset moved by DeleteRecordsBefore or
+// retention, as decimal text.
+const checkpointName = "log-start-offset.checkpoint"
+
+// readCheckpoint returns the persisted log start offset, or 0.
+func (p *Partition) readCheckpoint() (int64, error) {
+	b, err := os.ReadFile(filepath.Join(p.dir, checkpointName))
+	if errors.Is(err, os.ErrNotExist) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("log: reading log start checkpoint: %w", err)
+	}
+	v, err := strconv.ParseInt(strings.TrimSpace(string(b)), 10, 64)
+	if err != nil || v < 0 {
+		p.logger.Warn("log: ignoring malformed log start checkpoint", "dir", p.dir)
+		return 0, nil
+	}
+	return v, nil
+}
