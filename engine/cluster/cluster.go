@@ -1,0 +1,606 @@
+// Package cluster is the broker's live state: the topics, their partition logs and their
+// configs. Every change goes first to the metadata log (engine/meta) and only then to the
+// partition logs on disk, so a crash between the two is repaired on the next Open by
+// reconciling the partition directories with the metadata.
+//
+// The Kafka wire server (engine/kafka) calls a Cluster from many connection goroutines at once.
+// Reads (Topic, TopicByID, Topics) take a read lock and return *Topic values whose partition
+// list is swapped atomically, so produce and fetch never wait behind an admin change.
+//
+// Lock order: adminMu, then mu. adminMu serializes admin changes (create, delete, alter) across
+// the metadata append and the file work that follows; mu guards the topic maps only and is never
+// held across I/O.
+package cluster
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"maps"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/streamlite/streamlite/engine/log"
+	"github.com/streamlite/streamlite/engine/meta"
+)
+
+// Sentinel errors; the wire server maps each to its Kafka error code.
+var (
+	ErrUnknownTopic             = errors.New("cluster: unknown topic or partition")
+	ErrTopicExists              = errors.New("cluster: topic already exists")
+	ErrInvalidTopic             = errors.New("cluster: invalid topic name")
+	ErrInvalidPartitions        = errors.New("cluster: invalid number of partitions")
+	ErrInvalidReplicationFactor = errors.New("cluster: invalid replication factor")
+	ErrInvalidReplicaAssignment = errors.New("cluster: invalid replica assignment")
+	ErrInvalidConfig            = errors.New("cluster: invalid config")
+	ErrClosed                   = errors.New("cluster: closed")
+)
+
+// BrokerID is the node id of the one broker a streamlite process is.
+const BrokerID int32 = 0
+
+// Options configures a Cluster. The zero value is an in-memory cluster with Kafka's defaults.
+type Options struct {
+	// DataDir holds the partition logs under DataDir/topics; "" keeps them in memory.
+	DataDir string
+	// Meta is the metadata log; nil means a fresh in-memory one.
+	Meta *meta.Log
+	// Flusher group-commits the partition logs of DataDir; required when DataDir is set.
+	Flusher *log.Flusher
+	// Logger receives recovery and retention reports; nil discards.
+	Logger *slog.Logger
+	// DefaultPartitions is num.partitions, for auto-created topics and CreateTopics with -1;
+	// 0 means 1.
+	DefaultPartitions int32
+	// RetentionCheckInterval is how often Run enforces retention (log.retention.check.interval.ms);
+	// 0 means 10 s.
+	RetentionCheckInterval time.Duration
+}
+
+// Topic is one topic: its identity, its explicitly set configs and its partitions.
+type Topic struct {
+	Name string
+	ID   [16]byte
+
+	parts   atomic.Pointer[[]*log.Partition]
+	configs atomic.Pointer[map[string]string]
+	maxMsg  atomic.Int32
+	minISR  atomic.Int32
+}
+
+// Partitions returns the topic's partition logs, indexed by partition number. The slice is
+// shared: callers must not modify it.
+func (t *Topic) Partitions() []*log.Partition { return *t.parts.Load() }
+
+// Partition returns partition p, or nil if the topic has no such partition.
+func (t *Topic) Partition(p int32) *log.Partition {
+	ps := t.Partitions()
+	if p < 0 || int(p) >= len(ps) {
+		return nil
+	}
+	return ps[p]
+}
+
+// Configs returns a copy of the topic's explicitly set configs.
+func (t *Topic) Configs() map[string]string { return maps.Clone(*t.configs.Load()) }
+
+// Config returns the effective value of a topic config and whether it was set explicitly.
+func (t *Topic) Config(name string) (value string, set bool) {
+	v, ok := (*t.configs.Load())[name]
+	if ok {
+		return v, true
+	}
+	return effective(nil, name), false
+}
+
+// MaxMessageBytes is the topic's max.message.bytes: the largest record batch it accepts.
+func (t *Topic) MaxMessageBytes() int32 { return t.maxMsg.Load() }
+
+// MinInsyncReplicas is the topic's min.insync.replicas.
+func (t *Topic) MinInsyncReplicas() int32 { return t.minISR.Load() }
+
+// IDString is the topic id in Kafka's base64 form is not needed on the wire (ids travel as
+// bytes); this hex form names the topic's directory.
+func (t *Topic) IDString() string { return hex.EncodeToString(t.ID[:]) }
+
+func (t *Topic) setConfigs(set map[string]string) {
+	t.configs.Store(&set)
+	t.maxMsg.Store(int32(effectiveInt(set, "max.message.bytes")))
+	t.minISR.Store(int32(effectiveInt(set, "min.insync.replicas")))
+}
+
+// Cluster is the set of topics with their logs. Its methods are safe for concurrent use.
+type Cluster struct {
+	opts   Options
+	meta   *meta.Log
+	logger *slog.Logger
+
+	adminMu sync.Mutex // serializes admin changes; taken before mu
+	mu      sync.RWMutex
+	topics  map[string]*Topic
+	byID    map[[16]byte]*Topic
+	closed  bool
+
+	pidMu   sync.Mutex // guards the producer-id block
+	pidNext int64
+	pidEnd  int64
+}
+
+// Open loads every topic in the metadata log, opens (and recovers) its partition logs, and
+// removes partition directories that belong to no live topic.
+func Open(opts Options) (*Cluster, error) {
+	if opts.Meta == nil {
+		opts.Meta = meta.OpenMemory()
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.DefaultPartitions <= 0 {
+		opts.DefaultPartitions = 1
+	}
+	if opts.RetentionCheckInterval <= 0 {
+		opts.RetentionCheckInterval = 10 * time.Second
+	}
+	if opts.DataDir != "" && opts.Flusher == nil {
+		return nil, errors.New("cluster: a data dir needs a flusher")
+	}
+	c := &Cluster{
+		opts:   opts,
+		meta:   opts.Meta,
+		logger: opts.Logger,
+		topics: make(map[string]*Topic),
+		byID:   make(map[[16]byte]*Topic),
+	}
+	live := make(map[string]bool)
+	for _, mt := range c.meta.Topics() {
+		t := &Topic{Name: mt.Name, ID: mt.ID}
+		t.setConfigs(maps.Clone(mt.Configs))
+		parts, err := c.openPartitions(t, 0, mt.Partitions, logConfig(mt.Configs))
+		if err != nil {
+			c.closeAll()
+			return nil, err
+		}
+		t.parts.Store(&parts)
+		c.topics[t.Name] = t
+		c.byID[t.ID] = t
+		live[c.topicDirName(t)] = true
+	}
+	if opts.DataDir != "" {
+		if err := c.removeStrayDirs(live); err != nil {
+			c.closeAll()
+			return nil, err
+		}
+	}
+	return c, nil
+}
+
+func (c *Cluster) topicDirName(t *Topic) string { return t.Name + "~" + t.IDString() }
+
+func (c *Cluster) topicsDir() string { return filepath.Join(c.opts.DataDir, "topics") }
+
+// removeStrayDirs deletes topic directories the metadata log does not know: the leftovers of a
+// delete that crashed after its metadata record was written.
+func (c *Cluster) removeStrayDirs(live map[string]bool) error {
+	ents, err := os.ReadDir(c.topicsDir())
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("cluster: listing topic dirs: %w", err)
+	}
+	for _, e := range ents {
+		if live[e.Name()] {
+			continue
+		}
+		c.logger.Warn("removing data of a deleted topic", "dir", e.Name())
+		if err := os.RemoveAll(filepath.Join(c.topicsDir(), e.Name())); err != nil {
+			return fmt.Errorf("cluster: removing stray topic dir %s: %w", e.Name(), err)
+		}
+	}
+	return nil
+}
+
+func (c *Cluster) openPartitions(t *Topic, from, to int32, cfg log.Config) ([]*log.Partition, error) {
+	parts := make([]*log.Partition, 0, to-from)
+	for p := from; p < to; p++ {
+		if c.opts.DataDir == "" {
+			parts = append(parts, log.OpenMemory(cfg))
+			continue
+		}
+		dir := filepath.Join(c.topicsDir(), c.topicDirName(t), strconv.Itoa(int(p)))
+		lp, err := log.Open(dir, cfg, c.opts.Flusher, c.logger.With("topic", t.Name, "partition", p))
+		if err != nil {
+			for _, o := range parts {
+				_ = o.Close()
+			}
+			return nil, fmt.Errorf("cluster: opening %s/%d: %w", t.Name, p, err)
+		}
+		parts = append(parts, lp)
+	}
+	return parts, nil
+}
+
+// Topic returns the named topic, or nil.
+func (c *Cluster) Topic(name string) *Topic {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return c.topics[name]
+}
+
+// TopicByID returns the topic with the given id, or nil.
+func (c *Cluster) TopicByID(id [16]byte) *Topic {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return c.byID[id]
+}
+
+// Topics returns every topic, sorted by name.
+func (c *Cluster) Topics() []*Topic {
+	c.mu.RLock()
+	ts := make([]*Topic, 0, len(c.topics))
+	for _, t := range c.topics {
+		ts = append(ts, t)
+	}
+	c.mu.RUnlock()
+	slices.SortFunc(ts, func(a, b *Topic) int { return strings.Compare(a.Name, b.Name) })
+	return ts
+}
+
+// DefaultPartitions is num.partitions.
+func (c *Cluster) DefaultPartitions() int32 { return c.opts.DefaultPartitions }
+
+// Persistent reports whether partition data is kept on disk.
+func (c *Cluster) Persistent() bool { return c.opts.DataDir != "" }
+
+// DataDir is the directory holding the partition logs ("" in memory).
+func (c *Cluster) DataDir() string { return c.opts.DataDir }
+
+var topicNameRE = regexp.MustCompile(`^[a-zA-Z0-9._-]+$`)
+
+// ValidateTopicName checks a name as Kafka does: 1 to 249 of [a-zA-Z0-9._-], not "." or "..".
+func ValidateTopicName(name string) error {
+	switch {
+	case name == "":
+		return fmt.Errorf("%w: topic name is empty", ErrInvalidTopic)
+	case name == "." || name == "..":
+		return fmt.Errorf("%w: topic name cannot be %q", ErrInvalidTopic, name)
+	case len(name) > 249:
+		return fmt.Errorf("%w: topic name is %d characters long, the limit is 249", ErrInvalidTopic, len(name))
+	case !topicNameRE.MatchString(name):
+		return fmt.Errorf("%w: topic name %q has characters other than ASCII alphanumerics, '.', '_' and '-'", ErrInvalidTopic, name)
+	}
+	return nil
+}
+
+// CreateSpec is what CreateTopic needs: Kafka's CreateTopics fields for one topic.
+type CreateSpec struct {
+	Name              string
+	Partitions        int32 // -1: num.partitions
+	ReplicationFactor int16 // -1: 1
+	// Assignment, if given, lists the replicas of each partition (and so the partition count).
+	Assignment [][]int32
+	Configs    map[string]string
+}
+
+// CreateTopic validates spec and, unless validateOnly, creates the topic. It returns the topic
+// (a preview when validateOnly).
+func (c *Cluster) CreateTopic(spec CreateSpec, validateOnly bool) (*Topic, error) {
+	if err := ValidateTopicName(spec.Name); err != nil {
+		return nil, err
+	}
+	parts := spec.Partitions
+	if len(spec.Assignment) > 0 {
+		if parts != -1 || spec.ReplicationFactor != -1 {
+			return nil, fmt.Errorf("%w: both partitions/replication factor and a replica assignment were given", ErrInvalidReplicaAssignment)
+		}
+		for i, rs := range spec.Assignment {
+			if len(rs) != 1 || rs[0] != BrokerID {
+				return nil, fmt.Errorf("%w: partition %d lists replicas %v; the only broker is %d", ErrInvalidReplicaAssignment, i, rs, BrokerID)
+			}
+		}
+		parts = int32(len(spec.Assignment))
+	} else {
+		if err := checkReplicationFactor(spec.ReplicationFactor); err != nil {
+			return nil, err
+		}
+	}
+	if parts == -1 {
+		parts = c.opts.DefaultPartitions
+	}
+	if parts <= 0 {
+		return nil, fmt.Errorf("%w: number of partitions must be larger than 0", ErrInvalidPartitions)
+	}
+	for k, v := range spec.Configs {
+		if err := ValidateTopicConfig(k, v); err != nil {
+			return nil, err
+		}
+	}
+	c.adminMu.Lock()
+	defer c.adminMu.Unlock()
+	if c.isClosed() {
+		return nil, ErrClosed
+	}
+	if c.Topic(spec.Name) != nil {
+		return nil, fmt.Errorf("%w: topic '%s' already exists", ErrTopicExists, spec.Name)
+	}
+	t := &Topic{Name: spec.Name}
+	if _, err := rand.Read(t.ID[:]); err != nil {
+		return nil, fmt.Errorf("cluster: topic id: %w", err)
+	}
+	cfgs := maps.Clone(spec.Configs)
+	if cfgs == nil {
+		cfgs = map[string]string{}
+	}
+	t.setConfigs(cfgs)
+	if validateOnly {
+		empty := make([]*log.Partition, parts)
+		t.parts.Store(&empty)
+		return t, nil
+	}
+	if err := c.meta.Append(meta.TopicCreated{Name: t.Name, ID: t.ID, Partitions: parts, Configs: cfgs}); err != nil {
+		return nil, fmt.Errorf("cluster: recording topic %s: %w", t.Name, err)
+	}
+	ps, err := c.openPartitions(t, 0, parts, logConfig(cfgs))
+	if err != nil {
+		return nil, err
+	}
+	t.parts.Store(&ps)
+	c.mu.Lock()
+	c.topics[t.Name] = t
+	c.byID[t.ID] = t
+	c.mu.Unlock()
+	c.logger.Info("topic created", "topic", t.Name, "partitions", parts)
+	return t, nil
+}
+
+func checkReplicationFactor(rf int16) error {
+	if rf == -1 || rf == 1 {
+		return nil
+	}
+	if rf <= 0 {
+		return fmt.Errorf("%w: replication factor must be larger than 0, or -1 to use the default", ErrInvalidReplicationFactor)
+	}
+	return fmt.Errorf("%w: unable to replicate the partition %d time(s): the target replication factor of %d cannot be reached because only 1 broker(s) are registered (streamlite is a single node)", ErrInvalidReplicationFactor, rf, rf)
+}
+
+func (c *Cluster) isClosed() bool {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return c.closed
+}
+
+// DeleteTopic deletes the named topic and its data.
+func (c *Cluster) DeleteTopic(name string) error {
+	c.adminMu.Lock()
+	defer c.adminMu.Unlock()
+	if c.isClosed() {
+		return ErrClosed
+	}
+	t := c.Topic(name)
+	if t == nil {
+		return fmt.Errorf("%w: %s", ErrUnknownTopic, name)
+	}
+	return c.deleteLocked(t)
+}
+
+// DeleteTopicByID deletes the topic with the given id.
+func (c *Cluster) DeleteTopicByID(id [16]byte) (string, error) {
+	c.adminMu.Lock()
+	defer c.adminMu.Unlock()
+	if c.isClosed() {
+		return "", ErrClosed
+	}
+	t := c.TopicByID(id)
+	if t == nil {
+		return "", fmt.Errorf("%w: topic id %x", ErrUnknownTopic, id)
+	}
+	return t.Name, c.deleteLocked(t)
+}
+
+func (c *Cluster) deleteLocked(t *Topic) error {
+	if err := c.meta.Append(meta.TopicDeleted{Name: t.Name, ID: t.ID}); err != nil {
+		return fmt.Errorf("cluster: recording deletion of %s: %w", t.Name, err)
+	}
+	c.mu.Lock()
+	delete(c.topics, t.Name)
+	delete(c.byID, t.ID)
+	c.mu.Unlock()
+	var errs []error
+	for _, p := range t.Partitions() {
+		if err := p.Remove(); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if c.opts.DataDir != "" {
+		if err := os.RemoveAll(filepath.Join(c.topicsDir(), c.topicDirName(t))); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	c.logger.Info("topic deleted", "topic", t.Name)
+	if err := errors.Join(errs...); err != nil {
+		// The metadata says deleted; the next Open removes what is left.
+		c.logger.Warn("removing a deleted topic's files", "topic", t.Name, "err", err)
+	}
+	return nil
+}
+
+// CreatePartitions raises the named topic's partition count to total.
+func (c *Cluster) CreatePartitions(name string, total int32, assignment [][]int32, validateOnly bool) error {
+	c.adminMu.Lock()
+	defer c.adminMu.Unlock()
+	if c.isClosed() {
+		return ErrClosed
+	}
+	t := c.Topic(name)
+	if t == nil {
+		return fmt.Errorf("%w: %s", ErrUnknownTopic, name)
+	}
+	cur := int32(len(t.Partitions()))
+	if total <= cur {
+		return fmt.Errorf("%w: topic currently has %d partitions, which is higher than or equal to the requested %d", ErrInvalidPartitions, cur, total)
+	}
+	if assignment != nil {
+		if int32(len(assignment)) != total-cur {
+			return fmt.Errorf("%w: %d replica assignments for %d new partitions", ErrInvalidReplicaAssignment, len(assignment), total-cur)
+		}
+		for i, rs := range assignment {
+			if len(rs) != 1 || rs[0] != BrokerID {
+				return fmt.Errorf("%w: new partition %d lists replicas %v; the only broker is %d", ErrInvalidReplicaAssignment, i, rs, BrokerID)
+			}
+		}
+	}
+	if validateOnly {
+		return nil
+	}
+	if err := c.meta.Append(meta.PartitionsAdded{Name: t.Name, ID: t.ID, Total: total}); err != nil {
+		return fmt.Errorf("cluster: recording partitions of %s: %w", t.Name, err)
+	}
+	added, err := c.openPartitions(t, cur, total, logConfig(*t.configs.Load()))
+	if err != nil {
+		return err
+	}
+	ps := append(slices.Clip(t.Partitions()), added...)
+	t.parts.Store(&ps)
+	c.logger.Info("partitions added", "topic", t.Name, "partitions", total)
+	return nil
+}
+
+// AlterConfigs changes the named topic's configs: with replace, the topic's set configs become
+// exactly set (AlterConfigs); otherwise set and del are applied on top (IncrementalAlterConfigs).
+func (c *Cluster) AlterConfigs(name string, set map[string]string, del []string, replace, validateOnly bool) error {
+	for k, v := range set {
+		if err := ValidateTopicConfig(k, v); err != nil {
+			return err
+		}
+	}
+	for _, k := range del {
+		if _, ok := TopicConfigDef(k); !ok {
+			return fmt.Errorf("%w: unknown topic config name %q", ErrInvalidConfig, k)
+		}
+	}
+	c.adminMu.Lock()
+	defer c.adminMu.Unlock()
+	if c.isClosed() {
+		return ErrClosed
+	}
+	t := c.Topic(name)
+	if t == nil {
+		return fmt.Errorf("%w: %s", ErrUnknownTopic, name)
+	}
+	cur := *t.configs.Load()
+	next := maps.Clone(cur)
+	if replace {
+		next = maps.Clone(set)
+		if next == nil {
+			next = map[string]string{}
+		}
+		del = nil
+		for k := range cur {
+			if _, ok := set[k]; !ok {
+				del = append(del, k)
+			}
+		}
+	} else {
+		maps.Copy(next, set)
+		for _, k := range del {
+			delete(next, k)
+		}
+	}
+	if validateOnly || maps.Equal(cur, next) {
+		return nil
+	}
+	slices.Sort(del)
+	if err := c.meta.Append(meta.ConfigChanged{Name: t.Name, ID: t.ID, Set: set, Delete: del}); err != nil {
+		return fmt.Errorf("cluster: recording configs of %s: %w", t.Name, err)
+	}
+	t.setConfigs(next)
+	lc := logConfig(next)
+	for _, p := range t.Partitions() {
+		p.SetConfig(lc)
+	}
+	return nil
+}
+
+// NextProducerID hands out a fresh producer id. Ids come from blocks recorded in the metadata
+// log, so an id is never handed out twice, across restarts too.
+func (c *Cluster) NextProducerID() (int64, error) {
+	const block = 1000
+	c.pidMu.Lock()
+	defer c.pidMu.Unlock()
+	if c.pidNext >= c.pidEnd {
+		start, err := c.meta.AllocateProducerIDs(block)
+		if err != nil {
+			return 0, fmt.Errorf("cluster: allocating producer ids: %w", err)
+		}
+		c.pidNext, c.pidEnd = start, start+block
+	}
+	id := c.pidNext
+	c.pidNext++
+	return id, nil
+}
+
+// Run enforces retention on every partition every RetentionCheckInterval until ctx ends.
+func (c *Cluster) Run(ctx context.Context) {
+	t := time.NewTicker(c.opts.RetentionCheckInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case now := <-t.C:
+			c.EnforceRetention(now)
+		}
+	}
+}
+
+// EnforceRetention applies retention.ms and retention.bytes to every partition once.
+func (c *Cluster) EnforceRetention(now time.Time) {
+	for _, t := range c.Topics() {
+		for i, p := range t.Partitions() {
+			n, err := p.EnforceRetention(now)
+			if err != nil && !errors.Is(err, log.ErrClosed) {
+				c.logger.Warn("retention", "topic", t.Name, "partition", i, "err", err)
+			} else if n > 0 {
+				c.logger.Info("retention removed segments", "topic", t.Name, "partition", i, "segments", n)
+			}
+		}
+	}
+}
+
+// Close closes every partition log. The metadata log and flusher belong to the caller.
+func (c *Cluster) Close() error {
+	c.adminMu.Lock()
+	defer c.adminMu.Unlock()
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		return nil
+	}
+	c.closed = true
+	c.mu.Unlock()
+	return c.closeAll()
+}
+
+func (c *Cluster) closeAll() error {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	var errs []error
+	for _, t := range c.topics {
+		for _, p := range t.Partitions() {
+			if err := p.Close(); err != nil {
+				errs = append(errs, err)
+			}
+		}
+	}
+	return errors.Join(errs...)
+}

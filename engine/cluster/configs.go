@@ -1,0 +1,193 @@
+package cluster
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/streamlite/streamlite/engine/log"
+)
+
+// ConfigKind is the Kafka type of a topic config, as DescribeConfigs v3+ reports it.
+type ConfigKind int8
+
+// Config kinds, numbered as Kafka's DescribeConfigs ConfigType.
+const (
+	KindBoolean ConfigKind = 1
+	KindString  ConfigKind = 2
+	KindInt     ConfigKind = 3
+	KindLong    ConfigKind = 5
+	KindDouble  ConfigKind = 6
+	KindList    ConfigKind = 7
+)
+
+// ConfigDef describes one topic config: its Kafka name, type, default and how a value is checked.
+type ConfigDef struct {
+	Name    string
+	Kind    ConfigKind
+	Default string
+	Doc     string
+	// Check returns a reason the value is invalid, or "" if it is valid. Nil accepts any value
+	// of the kind.
+	Check func(v string) string
+}
+
+// topicConfigDefs are every topic config Kafka 4.0 knows, with Kafka's defaults. streamlite
+// enforces the ones its log implements (retention, segments, max.message.bytes, timestamp type,
+// min.insync.replicas) and stores the rest so tools that set them keep working.
+var topicConfigDefs = []ConfigDef{
+	{Name: "cleanup.policy", Kind: KindList, Default: "delete", Doc: "delete and/or compact", Check: checkList("delete", "compact")},
+	{Name: "compression.type", Kind: KindString, Default: "producer", Check: checkOneOf("producer", "uncompressed", "gzip", "snappy", "lz4", "zstd")},
+	{Name: "delete.retention.ms", Kind: KindLong, Default: "86400000", Check: checkLong(0)},
+	{Name: "file.delete.delay.ms", Kind: KindLong, Default: "60000", Check: checkLong(0)},
+	{Name: "flush.messages", Kind: KindLong, Default: "9223372036854775807", Check: checkLong(1)},
+	{Name: "flush.ms", Kind: KindLong, Default: "9223372036854775807", Check: checkLong(0)},
+	{Name: "follower.replication.throttled.replicas", Kind: KindList, Default: ""},
+	{Name: "index.interval.bytes", Kind: KindInt, Default: "4096", Check: checkInt(0)},
+	{Name: "leader.replication.throttled.replicas", Kind: KindList, Default: ""},
+	{Name: "local.retention.bytes", Kind: KindLong, Default: "-2", Check: checkLong(-2)},
+	{Name: "local.retention.ms", Kind: KindLong, Default: "-2", Check: checkLong(-2)},
+	{Name: "max.compaction.lag.ms", Kind: KindLong, Default: "9223372036854775807", Check: checkLong(1)},
+	{Name: "max.message.bytes", Kind: KindInt, Default: "1048588", Check: checkInt(0)},
+	{Name: "message.timestamp.after.max.ms", Kind: KindLong, Default: "9223372036854775807", Check: checkLong(0)},
+	{Name: "message.timestamp.before.max.ms", Kind: KindLong, Default: "9223372036854775807", Check: checkLong(0)},
+	{Name: "message.timestamp.type", Kind: KindString, Default: "CreateTime", Check: checkOneOf("CreateTime", "LogAppendTime")},
+	{Name: "min.cleanable.dirty.ratio", Kind: KindDouble, Default: "0.5", Check: checkDouble(0, 1)},
+	{Name: "min.compaction.lag.ms", Kind: KindLong, Default: "0", Check: checkLong(0)},
+	{Name: "min.insync.replicas", Kind: KindInt, Default: "1", Check: checkInt(1)},
+	{Name: "preallocate", Kind: KindBoolean, Default: "false", Check: checkBool},
+	{Name: "remote.storage.enable", Kind: KindBoolean, Default: "false", Check: checkBool},
+	{Name: "retention.bytes", Kind: KindLong, Default: "-1", Check: checkLong(math.MinInt64)},
+	{Name: "retention.ms", Kind: KindLong, Default: "604800000", Check: checkLong(-1)},
+	{Name: "segment.bytes", Kind: KindInt, Default: "1073741824", Check: checkInt(14)},
+	{Name: "segment.index.bytes", Kind: KindInt, Default: "10485760", Check: checkInt(4)},
+	{Name: "segment.jitter.ms", Kind: KindLong, Default: "0", Check: checkLong(0)},
+	{Name: "segment.ms", Kind: KindLong, Default: "604800000", Check: checkLong(1)},
+	{Name: "unclean.leader.election.enable", Kind: KindBoolean, Default: "false", Check: checkBool},
+}
+
+// TopicConfigDefs returns the definitions of every topic config, sorted by name.
+func TopicConfigDefs() []ConfigDef { return slices.Clone(topicConfigDefs) }
+
+// TopicConfigDef returns the definition of the named topic config.
+func TopicConfigDef(name string) (ConfigDef, bool) {
+	i, ok := slices.BinarySearchFunc(topicConfigDefs, name, func(d ConfigDef, n string) int { return strings.Compare(d.Name, n) })
+	if !ok {
+		return ConfigDef{}, false
+	}
+	return topicConfigDefs[i], true
+}
+
+// ValidateTopicConfig checks one topic config name and value, returning an error that wraps
+// ErrInvalidConfig when the name is unknown or the value is not acceptable.
+func ValidateTopicConfig(name, value string) error {
+	d, ok := TopicConfigDef(name)
+	if !ok {
+		return fmt.Errorf("%w: unknown topic config name %q", ErrInvalidConfig, name)
+	}
+	if d.Check != nil {
+		if why := d.Check(value); why != "" {
+			return fmt.Errorf("%w: invalid value %q for configuration %s: %s", ErrInvalidConfig, value, name, why)
+		}
+	}
+	return nil
+}
+
+// effective returns the value of name in set, or its default.
+func effective(set map[string]string, name string) string {
+	if v, ok := set[name]; ok {
+		return v
+	}
+	d, _ := TopicConfigDef(name)
+	return d.Default
+}
+
+func effectiveInt(set map[string]string, name string) int64 {
+	n, err := strconv.ParseInt(effective(set, name), 10, 64)
+	if err != nil { // validated on the way in; the default always parses
+		d, _ := TopicConfigDef(name)
+		n, _ = strconv.ParseInt(d.Default, 10, 64)
+	}
+	return n
+}
+
+// logConfig maps a topic's configs to its partition logs' settings.
+func logConfig(set map[string]string) log.Config {
+	return log.Config{
+		SegmentBytes:       effectiveInt(set, "segment.bytes"),
+		SegmentMs:          effectiveInt(set, "segment.ms"),
+		RetentionMs:        effectiveInt(set, "retention.ms"),
+		RetentionBytes:     effectiveInt(set, "retention.bytes"),
+		IndexIntervalBytes: int(effectiveInt(set, "index.interval.bytes")),
+		LogAppendTime:      effective(set, "message.timestamp.type") == "LogAppendTime",
+	}
+}
+
+func checkLong(lo int64) func(string) string {
+	return func(v string) string {
+		n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+		if err != nil {
+			return "not a long"
+		}
+		if n < lo {
+			return fmt.Sprintf("value must be at least %d", lo)
+		}
+		return ""
+	}
+}
+
+func checkInt(lo int64) func(string) string {
+	return func(v string) string {
+		n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 32)
+		if err != nil {
+			return "not an int"
+		}
+		if n < lo {
+			return fmt.Sprintf("value must be at least %d", lo)
+		}
+		return ""
+	}
+}
+
+func checkDouble(lo, hi float64) func(string) string {
+	return func(v string) string {
+		f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+		if err != nil {
+			return "not a double"
+		}
+		if f < lo || f > hi {
+			return fmt.Sprintf("value must be in [%g,%g]", lo, hi)
+		}
+		return ""
+	}
+}
+
+func checkBool(v string) string {
+	switch strings.ToLower(strings.TrimSpace(v)) {
+	case "true", "false":
+		return ""
+	}
+	return "not a boolean"
+}
+
+func checkOneOf(allowed ...string) func(string) string {
+	return func(v string) string {
+		if slices.Contains(allowed, v) {
+			return ""
+		}
+		return "must be one of " + strings.Join(allowed, ", ")
+	}
+}
+
+func checkList(allowed ...string) func(string) string {
+	return func(v string) string {
+		for _, e := range strings.Split(v, ",") {
+			if e = strings.TrimSpace(e); e != "" && !slices.Contains(allowed, e) {
+				return "each entry must be one of " + strings.Join(allowed, ", ")
+			}
+		}
+		return ""
+	}
+}

@@ -1,0 +1,311 @@
+// Package engine is streamlite's broker as a library: Start opens (or creates) a data
+// directory, recovers every partition log, and serves the Kafka protocol until it is shut down.
+// The `streamlite up` command and the enginetest fixture are both thin wrappers around it.
+//
+// A data directory holds:
+//
+//	DIR/.lock          flock(2)-held while a broker uses DIR
+//	DIR/cluster.id     the cluster id, made on first start
+//	DIR/meta/          the metadata log (engine/meta)
+//	DIR/topics/NAME~ID/P/   partition P's segments and indexes (engine/log)
+package engine
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/streamlite/streamlite/engine/cluster"
+	"github.com/streamlite/streamlite/engine/kafka"
+	"github.com/streamlite/streamlite/engine/log"
+	"github.com/streamlite/streamlite/engine/meta"
+)
+
+// FlushPolicy says when partition writes reach stable storage.
+type FlushPolicy string
+
+// Flush policies, the values of `streamlite up --flush`.
+const (
+	// FlushSync fsyncs before acks=all is answered, group-committing concurrent producers;
+	// consumers see only fsynced records. The default: nothing acknowledged is lost, even
+	// when the machine loses power.
+	FlushSync FlushPolicy = "sync"
+	// FlushInterval fsyncs every FlushInterval; acks=all is answered after the write, so a
+	// power loss can lose the last interval (a process crash loses nothing).
+	FlushInterval FlushPolicy = "interval"
+	// FlushNone leaves flushing to the operating system. Fastest; a power loss can lose
+	// anything not yet written back.
+	FlushNone FlushPolicy = "none"
+)
+
+// ErrAddrInUse is returned by Start when the Kafka address is taken.
+var ErrAddrInUse = errors.New("engine: address already in use")
+
+// ErrDataDirLocked is returned by Start when another broker uses the data directory.
+var ErrDataDirLocked = errors.New("engine: data directory is in use by another broker")
+
+// Config configures a broker. The zero value is an in-memory broker on a free loopback port.
+type Config struct {
+	// KafkaAddr is the Kafka listener, host:port; "" means 127.0.0.1:0 (a free port).
+	KafkaAddr string
+	// AdvertisedAddr is the address clients are told to connect to; "" means the listener's.
+	AdvertisedAddr string
+	// DataDir holds everything the broker keeps; "" keeps everything in memory.
+	DataDir string
+	// Flush is the flush policy; "" means FlushSync.
+	Flush FlushPolicy
+	// FlushInterval is the period of FlushInterval; 0 means 100 ms.
+	FlushInterval time.Duration
+	// DisableAutoCreate turns off auto.create.topics.enable (on by default).
+	DisableAutoCreate bool
+	// DefaultPartitions is num.partitions for auto-created topics; 0 means 1.
+	DefaultPartitions int32
+	// RetentionCheckInterval is log.retention.check.interval.ms; 0 means 10 s.
+	RetentionCheckInterval time.Duration
+	// Logger receives the broker's logs; nil discards them.
+	Logger *slog.Logger
+}
+
+// Broker is a running broker.
+type Broker struct {
+	cfg       Config
+	logger    *slog.Logger
+	clusterID string
+	lock      *os.File
+	meta      *meta.Log
+	flusher   *log.Flusher
+	cluster   *cluster.Cluster
+	server    *kafka.Server
+	ln        net.Listener
+
+	cancel   context.CancelFunc // stops the retention loop and the ctx watcher
+	wg       sync.WaitGroup
+	shutOnce sync.Once
+	shutErr  error
+	done     chan struct{}
+}
+
+// Start opens the data directory, recovers it, and starts serving. The broker runs until
+// Shutdown or Close, or until ctx is done.
+func Start(ctx context.Context, cfg Config) (*Broker, error) {
+	if cfg.KafkaAddr == "" {
+		cfg.KafkaAddr = "127.0.0.1:0"
+	}
+	if cfg.Flush == "" {
+		cfg.Flush = FlushSync
+	}
+	if cfg.FlushInterval <= 0 {
+		cfg.FlushInterval = 100 * time.Millisecond
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	policy, err := cfg.Flush.logPolicy()
+	if err != nil {
+		return nil, err
+	}
+	b := &Broker{cfg: cfg, logger: cfg.Logger, done: make(chan struct{})}
+	ok := false
+	defer func() {
+		if !ok {
+			b.closeStores()
+		}
+	}()
+
+	if cfg.DataDir == "" {
+		b.meta = meta.OpenMemory()
+		b.clusterID = newClusterID()
+	} else {
+		if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
+			return nil, fmt.Errorf("engine: creating data dir: %w", err)
+		}
+		if b.lock, err = lockDir(cfg.DataDir); err != nil {
+			return nil, err
+		}
+		if b.clusterID, err = loadClusterID(cfg.DataDir); err != nil {
+			return nil, err
+		}
+		if b.meta, err = meta.Open(filepath.Join(cfg.DataDir, "meta"), cfg.Logger.With("part", "meta")); err != nil {
+			return nil, fmt.Errorf("engine: opening metadata log: %w", err)
+		}
+		b.flusher = log.NewFlusher(policy, cfg.FlushInterval, cfg.Logger.With("part", "flusher"))
+	}
+	b.cluster, err = cluster.Open(cluster.Options{
+		DataDir:                cfg.DataDir,
+		Meta:                   b.meta,
+		Flusher:                b.flusher,
+		Logger:                 cfg.Logger.With("part", "log"),
+		DefaultPartitions:      cfg.DefaultPartitions,
+		RetentionCheckInterval: cfg.RetentionCheckInterval,
+	})
+	if err != nil {
+		return nil, err
+	}
+	b.ln, err = net.Listen("tcp", cfg.KafkaAddr)
+	if err != nil {
+		if errors.Is(err, syscall.EADDRINUSE) {
+			return nil, fmt.Errorf("%w: %s", ErrAddrInUse, cfg.KafkaAddr)
+		}
+		return nil, fmt.Errorf("engine: listening on %s: %w", cfg.KafkaAddr, err)
+	}
+	b.server = kafka.NewServer(kafka.Config{
+		Cluster:          b.cluster,
+		Logger:           cfg.Logger.With("part", "kafka"),
+		AutoCreateTopics: !cfg.DisableAutoCreate,
+		AdvertisedAddr:   cfg.AdvertisedAddr,
+		ClusterID:        b.clusterID,
+	})
+	ok = true
+
+	runCtx, cancel := context.WithCancel(context.Background())
+	b.cancel = cancel
+	b.wg.Add(3)
+	go func() {
+		defer b.wg.Done()
+		if err := b.server.Serve(b.ln); err != nil && !errors.Is(err, kafka.ErrServerClosed) {
+			b.logger.Error("kafka listener stopped", "err", err)
+		}
+	}()
+	go func() {
+		defer b.wg.Done()
+		b.cluster.Run(runCtx)
+	}()
+	go func() {
+		defer b.wg.Done()
+		select {
+		case <-ctx.Done():
+			go func() { _ = b.Close() }() // Close waits for this goroutine
+		case <-runCtx.Done():
+		}
+	}()
+	return b, nil
+}
+
+func (p FlushPolicy) logPolicy() (log.FlushPolicy, error) {
+	switch p {
+	case FlushSync:
+		return log.FlushSync, nil
+	case FlushInterval:
+		return log.FlushInterval, nil
+	case FlushNone:
+		return log.FlushNone, nil
+	}
+	return 0, fmt.Errorf("engine: unknown flush policy %q (want sync, interval or none)", string(p))
+}
+
+// KafkaAddr is the address the Kafka listener is bound to (with the port chosen, if it was 0).
+func (b *Broker) KafkaAddr() string { return b.ln.Addr().String() }
+
+// DataDir is the data directory ("" in memory).
+func (b *Broker) DataDir() string { return b.cfg.DataDir }
+
+// ClusterID is the cluster id the broker reports.
+func (b *Broker) ClusterID() string { return b.clusterID }
+
+// FlushPolicy is the flush policy in force.
+func (b *Broker) FlushPolicy() FlushPolicy { return b.cfg.Flush }
+
+// Done is closed once the broker has shut down.
+func (b *Broker) Done() <-chan struct{} { return b.done }
+
+// Shutdown stops the broker in order: stop accepting and drop connections (clients retry),
+// stop the retention loop, close every partition (fsyncing what is written), stop the flusher,
+// close the metadata log and release the data directory. ctx bounds the wait; when it ends
+// first, Shutdown returns its error while the stop goes on in the background.
+func (b *Broker) Shutdown(ctx context.Context) error {
+	ch := make(chan error, 1)
+	go func() { ch <- b.Close() }()
+	select {
+	case err := <-ch:
+		return err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// Close shuts the broker down (see Shutdown) and waits for it.
+func (b *Broker) Close() error {
+	b.shutOnce.Do(func() {
+		var errs []error
+		if err := b.server.Close(); err != nil {
+			errs = append(errs, err)
+		}
+		b.cancel()
+		b.wg.Wait()
+		errs = append(errs, b.closeStores())
+		b.shutErr = errors.Join(errs...)
+		close(b.done)
+	})
+	<-b.done
+	return b.shutErr
+}
+
+// closeStores closes what Start opened, newest first.
+func (b *Broker) closeStores() error {
+	var errs []error
+	if b.cluster != nil {
+		errs = append(errs, b.cluster.Close())
+	}
+	if b.flusher != nil {
+		errs = append(errs, b.flusher.Close())
+	}
+	if b.meta != nil {
+		errs = append(errs, b.meta.Close())
+	}
+	if b.lock != nil {
+		errs = append(errs, b.lock.Close()) // releases the flock
+	}
+	return errors.Join(errs...)
+}
+
+func lockDir(dir string) (*os.File, error) {
+	f, err := os.OpenFile(filepath.Join(dir, ".lock"), os.O_CREATE|os.O_RDWR, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("engine: opening lock file: %w", err)
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		pid, _ := os.ReadFile(filepath.Join(dir, ".lock"))
+		f.Close()
+		return nil, fmt.Errorf("%w: %s (pid %s)", ErrDataDirLocked, dir, strings.TrimSpace(string(pid)))
+	}
+	_ = f.Truncate(0)
+	_, _ = f.WriteAt([]byte(strconv.Itoa(os.Getpid())+"\n"), 0)
+	return f, nil
+}
+
+func newClusterID() string {
+	var id [16]byte
+	_, _ = rand.Read(id[:])
+	return base64.RawURLEncoding.EncodeToString(id[:])
+}
+
+func loadClusterID(dir string) (string, error) {
+	path := filepath.Join(dir, "cluster.id")
+	b, err := os.ReadFile(path)
+	if err == nil && len(strings.TrimSpace(string(b))) > 0 {
+		return strings.TrimSpace(string(b)), nil
+	}
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return "", fmt.Errorf("engine: reading cluster id: %w", err)
+	}
+	id := newClusterID()
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, []byte(id+"\n"), 0o644); err != nil {
+		return "", fmt.Errorf("engine: writing cluster id: %w", err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return "", fmt.Errorf("engine: writing cluster id: %w", err)
+	}
+	return id, nil
+}

@@ -1,0 +1,139 @@
+package kafka
+
+import (
+	"sync/atomic"
+	"time"
+
+	"github.com/streamlite/streamlite/engine/log"
+	"github.com/twmb/franz-go/pkg/kerr"
+	"github.com/twmb/franz-go/pkg/kmsg"
+)
+
+// Produce: versions 3-12.
+//
+// v3 record batch v2 only (one batch per partition); v7 zstd; v8 per-record errors and an
+// error message; v9 flexible. acks=0 gets no response, acks=1 is answered once the batch is
+// written to the segment file, acks=all (-1) once the flusher has fsynced it (group commit;
+// see engine/log). The batch bytes are written as they came, with only the base offset and
+// leader epoch filled in, whatever their codec. min.insync.replicas above 1 cannot be met by a
+// single node, so acks=all to such a topic is answered NOT_ENOUGH_REPLICAS as Kafka would.
+
+func (s *Server) handleProduce(r *request, req *kmsg.ProduceRequest) *reply {
+	resp := req.ResponseKind().(*kmsg.ProduceResponse)
+	if req.TransactionID != nil {
+		// Transactions are not served yet (engine/txn); refuse rather than write
+		// records no transaction marker will ever commit.
+		for _, rt := range req.Topics {
+			st := kmsg.NewProduceResponseTopic()
+			st.Topic = rt.Topic
+			for _, rp := range rt.Partitions {
+				sp := kmsg.NewProduceResponseTopicPartition()
+				sp.Partition = rp.Partition
+				sp.ErrorCode = kerr.TransactionalIDAuthorizationFailed.Code
+				st.Partitions = append(st.Partitions, sp)
+			}
+			resp.Topics = append(resp.Topics, st)
+		}
+		return s.produceReply(req, resp, nil)
+	}
+	switch req.Acks {
+	case 0, 1, -1:
+	default:
+		for _, rt := range req.Topics {
+			st := kmsg.NewProduceResponseTopic()
+			st.Topic = rt.Topic
+			for _, rp := range rt.Partitions {
+				sp := kmsg.NewProduceResponseTopicPartition()
+				sp.Partition = rp.Partition
+				sp.ErrorCode = kerr.InvalidRequiredAcks.Code
+				st.Partitions = append(st.Partitions, sp)
+			}
+			resp.Topics = append(resp.Topics, st)
+		}
+		return s.produceReply(req, resp, nil)
+	}
+
+	now := time.Now()
+	type waitFor struct {
+		p    *log.Partition
+		last int64
+		ti   int
+		pi   int
+	}
+	var waits []waitFor
+	resp.Topics = make([]kmsg.ProduceResponseTopic, len(req.Topics))
+	for ti, rt := range req.Topics {
+		st := &resp.Topics[ti]
+		*st = kmsg.NewProduceResponseTopic()
+		st.Topic = rt.Topic
+		st.Partitions = make([]kmsg.ProduceResponseTopicPartition, len(rt.Partitions))
+		t := s.c.Topic(rt.Topic)
+		for pi, rp := range rt.Partitions {
+			sp := &st.Partitions[pi]
+			*sp = kmsg.NewProduceResponseTopicPartition()
+			sp.Partition = rp.Partition
+			var p *log.Partition
+			if t != nil {
+				p = t.Partition(rp.Partition)
+			}
+			if p == nil {
+				sp.ErrorCode = unknownTopic
+				continue
+			}
+			if req.Acks == -1 && t.MinInsyncReplicas() > 1 {
+				sp.ErrorCode = kerr.NotEnoughReplicas.Code
+				msg := "min.insync.replicas is above 1 and streamlite is a single node"
+				sp.ErrorMessage = &msg
+				continue
+			}
+			if err := validateBatch(rp.Records, t.MaxMessageBytes(), req.Version); err != nil {
+				sp.ErrorCode = errorCode(err)
+				sp.ErrorMessage = errorMessage(err)
+				continue
+			}
+			res, err := p.Append(rp.Records, now)
+			if err != nil {
+				sp.ErrorCode = errorCode(err)
+				sp.ErrorMessage = errorMessage(err)
+				continue
+			}
+			sp.BaseOffset = res.BaseOffset
+			sp.LogAppendTime = res.LogAppendTime
+			sp.LogStartOffset = res.LogStartOffset
+			if req.Acks == -1 && !res.Duplicate {
+				waits = append(waits, waitFor{p, res.LastOffset, ti, pi})
+			}
+		}
+	}
+	if len(waits) == 0 {
+		return s.produceReply(req, resp, nil)
+	}
+	ready := make(chan struct{})
+	var left atomic.Int32
+	left.Store(int32(len(waits)))
+	for _, w := range waits {
+		sp := &resp.Topics[w.ti].Partitions[w.pi]
+		w.p.Durable(w.last, func(err error) {
+			if err != nil {
+				sp.ErrorCode = kerr.KafkaStorageError.Code
+				sp.ErrorMessage = errorMessage(err)
+				sp.BaseOffset = -1
+			}
+			if left.Add(-1) == 0 {
+				close(ready)
+			}
+		})
+	}
+	return s.produceReply(req, resp, ready)
+}
+
+func (s *Server) produceReply(req *kmsg.ProduceRequest, resp *kmsg.ProduceResponse, ready chan struct{}) *reply {
+	if req.Acks == 0 {
+		return &reply{skip: true}
+	}
+	rep := &reply{resp: resp}
+	if ready != nil {
+		rep.ready = ready
+	}
+	return rep
+}

@@ -1,0 +1,31 @@
+package kafka
+
+import (
+	"github.com/twmb/franz-go/pkg/kmsg"
+)
+
+// CreatePartitions: versions 0-3.
+//
+// Raises a topic's partition count; an explicit assignment may only name broker 0.
+// ValidateOnly is honoured in every version.
+
+func (s *Server) handleCreatePartitions(req *kmsg.CreatePartitionsRequest) kmsg.Response {
+	resp := req.ResponseKind().(*kmsg.CreatePartitionsResponse)
+	for _, rt := range req.Topics {
+		st := kmsg.NewCreatePartitionsResponseTopic()
+		st.Topic = rt.Topic
+		var assignment [][]int32
+		if rt.Assignment != nil {
+			assignment = make([][]int32, 0, len(rt.Assignment))
+			for _, a := range rt.Assignment {
+				assignment = append(assignment, a.Replicas)
+			}
+		}
+		if err := s.c.CreatePartitions(rt.Topic, rt.Count, assignment, req.ValidateOnly); err != nil {
+			st.ErrorCode = errorCode(err)
+			st.ErrorMessage = errorMessage(err)
+		}
+		resp.Topics = append(resp.Topics, st)
+	}
+	return resp
+}

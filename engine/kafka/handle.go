@@ -1,0 +1,50 @@
+package kafka
+
+import (
+	"github.com/twmb/franz-go/pkg/kmsg"
+)
+
+// handle answers one decoded request whose version is served. It runs on the connection's
+// reader goroutine. A nil reply means nothing is written (never for a served request today;
+// acks=0 produce returns a skip reply so ordering is kept).
+func (s *Server) handle(r *request) *reply {
+	var resp kmsg.Response
+	switch req := r.kreq.(type) {
+	case *kmsg.ProduceRequest:
+		return s.handleProduce(r, req)
+	case *kmsg.FetchRequest:
+		return s.handleFetch(r, req)
+	case *kmsg.ListOffsetsRequest:
+		resp = s.handleListOffsets(req)
+	case *kmsg.MetadataRequest:
+		resp = s.handleMetadata(req)
+	case *kmsg.ApiVersionsRequest:
+		resp = apiVersionsResponse(r.version, 0)
+	case *kmsg.CreateTopicsRequest:
+		resp = s.handleCreateTopics(req)
+	case *kmsg.DeleteTopicsRequest:
+		resp = s.handleDeleteTopics(req)
+	case *kmsg.DeleteRecordsRequest:
+		resp = s.handleDeleteRecords(req)
+	case *kmsg.InitProducerIDRequest:
+		resp = s.handleInitProducerID(req)
+	case *kmsg.OffsetForLeaderEpochRequest:
+		resp = s.handleOffsetForLeaderEpoch(req)
+	case *kmsg.DescribeConfigsRequest:
+		resp = s.handleDescribeConfigs(req)
+	case *kmsg.AlterConfigsRequest:
+		resp = s.handleAlterConfigs(req)
+	case *kmsg.IncrementalAlterConfigsRequest:
+		resp = s.handleIncrementalAlterConfigs(req)
+	case *kmsg.DescribeLogDirsRequest:
+		resp = s.handleDescribeLogDirs(req)
+	case *kmsg.CreatePartitionsRequest:
+		resp = s.handleCreatePartitions(req)
+	case *kmsg.DescribeClusterRequest:
+		resp = s.handleDescribeCluster(req)
+	default:
+		resp = r.kreq.ResponseKind()
+		setErrorCodes(resp, unsupportedVersion)
+	}
+	return &reply{resp: resp}
+}
