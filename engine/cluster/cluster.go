@@ -165,7 +165,7 @@ func Open(opts Options) (*Cluster, error) {
 	for _, mt := range c.meta.Topics() {
 		t := &Topic{Name: mt.Name, ID: mt.ID}
 		t.setConfigs(maps.Clone(mt.Configs))
-		parts, err := c.openPartitions(t, 0, mt.Partitions, logConfig(mt.Configs))
+		parts, err := c.openPartitions(t, 0, mt.Partitions, logConfig(mt.Configs), false)
 		if err != nil {
 			c.closeAll()
 			return nil, err
@@ -210,7 +210,9 @@ func (c *Cluster) removeStrayDirs(live map[string]bool) error {
 	return nil
 }
 
-func (c *Cluster) openPartitions(t *Topic, from, to int32, cfg log.Config) ([]*log.Partition, error) {
+// openPartitions opens partitions [from, to) of t; created says they are new, so the
+// directories naming them are fsynced too.
+func (c *Cluster) openPartitions(t *Topic, from, to int32, cfg log.Config, created bool) ([]*log.Partition, error) {
 	parts := make([]*log.Partition, 0, to-from)
 	for p := from; p < to; p++ {
 		if c.opts.DataDir == "" {
@@ -227,7 +229,30 @@ func (c *Cluster) openPartitions(t *Topic, from, to int32, cfg log.Config) ([]*l
 		}
 		parts = append(parts, lp)
 	}
+	if created && c.opts.DataDir != "" && to > from {
+		// The partition logs fsync their own directories; the entries naming them in
+		// topics/ and topics/NAME~ID/ must reach the disk too, or a power loss could
+		// drop a whole topic's directory after its records were acknowledged.
+		for _, d := range []string{filepath.Join(c.topicsDir(), c.topicDirName(t)), c.topicsDir(), c.opts.DataDir} {
+			if err := syncDir(d); err != nil {
+				for _, o := range parts {
+					_ = o.Close()
+				}
+				return nil, fmt.Errorf("cluster: syncing %s: %w", d, err)
+			}
+		}
+	}
 	return parts, nil
+}
+
+// syncDir fsyncs a directory so the entries created in it are durable.
+func syncDir(dir string) error {
+	f, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	return f.Sync()
 }
 
 // Topic returns the named topic, or nil.
@@ -350,7 +375,7 @@ func (c *Cluster) CreateTopic(spec CreateSpec, validateOnly bool) (*Topic, error
 	if err := c.meta.Append(meta.TopicCreated{Name: t.Name, ID: t.ID, Partitions: parts, Configs: cfgs}); err != nil {
 		return nil, fmt.Errorf("cluster: recording topic %s: %w", t.Name, err)
 	}
-	ps, err := c.openPartitions(t, 0, parts, logConfig(cfgs))
+	ps, err := c.openPartitions(t, 0, parts, logConfig(cfgs), true)
 	if err != nil {
 		return nil, err
 	}
@@ -465,7 +490,7 @@ func (c *Cluster) CreatePartitions(name string, total int32, assignment [][]int3
 	if err := c.meta.Append(meta.PartitionsAdded{Name: t.Name, ID: t.ID, Total: total}); err != nil {
 		return fmt.Errorf("cluster: recording partitions of %s: %w", t.Name, err)
 	}
-	added, err := c.openPartitions(t, cur, total, logConfig(*t.configs.Load()))
+	added, err := c.openPartitions(t, cur, total, logConfig(*t.configs.Load()), true)
 	if err != nil {
 		return err
 	}

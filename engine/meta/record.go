@@ -193,7 +193,7 @@ func appendEntry(dst []byte, r Record, pos, rem int) ([]byte, error) {
 	case ConfigChanged:
 		w = wireConfigChanged{r.Name, r.ID, r.Set, r.Delete}
 	case ProducerIDBlock:
-		w = wireProducerIDBlock{r.Next}
+		w = wireProducerIDBlock(r)
 	default:
 		return dst, fmt.Errorf("%w: record %T", ErrInvalidRecord, r)
 	}
@@ -261,7 +261,7 @@ func decodeEntry(b []byte) (entry, error) {
 	case TypeProducerIDBlock:
 		var w wireProducerIDBlock
 		err = json.Unmarshal(payload, &w)
-		e.rec = ProducerIDBlock{w.Next}
+		e.rec = ProducerIDBlock(w)
 	default:
 		return entry{}, fmt.Errorf("%w: type %d (a newer version wrote this log)", ErrUnknownRecord, uint8(typ))
 	}

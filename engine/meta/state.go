@@ -70,7 +70,7 @@ func (s *state) apply(r Record) (Record, error) {
 			return nil, err
 		}
 		r.Configs = cloneNonEmpty(r.Configs)
-		s.topics[r.Name] = Topic{Name: r.Name, ID: r.ID, Partitions: r.Partitions, Configs: r.Configs}
+		s.topics[r.Name] = Topic(r)
 		return r, nil
 
 	case TopicDeleted:
