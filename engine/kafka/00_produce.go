@@ -100,7 +100,8 @@ func (s *Server) handleProduce(r *request, req *kmsg.ProduceRequest) *reply {
 			sp.BaseOffset = res.BaseOffset
 			sp.LogAppendTime = res.LogAppendTime
 			sp.LogStartOffset = res.LogStartOffset
-			if req.Acks == -1 && !res.Duplicate {
+			// A duplicate waits too: its original may be written but not yet fsynced.
+			if req.Acks == -1 {
 				waits = append(waits, waitFor{p, res.LastOffset, ti, pi})
 			}
 		}
