@@ -1,0 +1,34 @@
+// Package benchcmp benchmarks streamlite against franz-go's kfake, the project's baseline,
+// with the same franz-go load (engine/loadgen) in the same run, and reports
+// streamlite/kfake ratios. It holds no code of its own besides this comment: everything is
+// in its tests.
+//
+// Both brokers run in-process on loopback ports, durable, one at a time:
+//
+//   - kfake: kfake.NewCluster with one broker, kfake.DataDir (a temp dir) and
+//     kfake.SyncWrites (every batch fsynced before it is answered), its fair durable mode;
+//   - streamlite: engine.Start with DataDir = a temp dir and Flush = engine.FlushSync
+//     (acks=all answered after a group-committed fsync).
+//
+// The scenarios write 1 KiB records with acks=all (idempotent, one producer, no linger, no
+// compression) to a fresh topic of 1 and of 8 partitions, and read each topic back by
+// partition. Both brokers get the same client options.
+//
+// The Go benchmark, one broker and scenario at a time (MB/s, records/s, p50/p99 produce
+// latency in ms; one iteration writes or reads STREAMLITE_BENCH_RECORDS records):
+//
+//	go test ./engine/benchcmp/ -run '^$' -bench . -benchtime 1x
+//	go test ./engine/benchcmp/ -run '^$' -bench 'Brokers/streamlite/produce-p8' -benchtime 1x \
+//		-cpuprofile cpu.out -memprofile mem.out
+//
+// The comparison, every scenario on both brokers interleaved for STREAMLITE_BENCH_ROUNDS
+// rounds, printing a table of medians and ratios:
+//
+//	STREAMLITE_BENCH_COMPARE=1 go test ./engine/benchcmp/ -run Compare -v -timeout 20m
+//
+// Environment:
+//
+//	STREAMLITE_BENCH_COMPARE=1      run TestCompareBrokers (skipped otherwise)
+//	STREAMLITE_BENCH_RECORDS=N      records per produce run and per read (default 200000)
+//	STREAMLITE_BENCH_ROUNDS=R       rounds of TestCompareBrokers (default 3)
+package benchcmp
