@@ -93,3 +93,42 @@ func BenchmarkAppend(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkOpenManySegments measures Open (and Close) of a partition with
+// 2000 closed segments of 16 KiB written by 8 idempotent producers: the
+// restart time of a partition that has rolled a lot.
+func BenchmarkOpenManySegments(b *testing.B) {
+	const segments = 2000
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	dir := b.TempDir()
+	cfg := Config{SegmentBytes: 16 << 10}
+	p, err := Open(dir, cfg, nil, quiet)
+	if err != nil {
+		b.Fatal(err)
+	}
+	now := time.Now()
+	var seq [8]int32
+	for i := 0; len(p.s.segs) <= segments; i++ {
+		s := spec(16)
+		s.valueSize = 100
+		s.pid = int64(i % 8)
+		s.seq = seq[i%8]
+		seq[i%8] += 16
+		if _, err := p.Append(buildBatch(b, s), now); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if err := p.Close(); err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for b.Loop() {
+		p, err := Open(dir, cfg, nil, quiet)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.StopTimer()
+		p.Close()
+		b.StartTimer()
+	}
+}

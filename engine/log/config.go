@@ -8,6 +8,8 @@ const (
 	DefaultSegmentMs          = 7 * 24 * 3600 * 1000 // segment.ms
 	DefaultRetentionMs        = 7 * 24 * 3600 * 1000 // retention.ms
 	DefaultIndexIntervalBytes = 4096                 // index.interval.bytes
+	// DefaultProducerIDExpirationMs is producer.id.expiration.ms (1 day).
+	DefaultProducerIDExpirationMs = 24 * 3600 * 1000
 )
 
 // Config holds one partition's settings, mirroring Kafka topic configs. The
@@ -18,6 +20,11 @@ type Config struct {
 	RetentionMs        int64 // retention.ms; 0 means default 7 days; -1 keeps forever
 	RetentionBytes     int64 // retention.bytes; 0 or -1 means unlimited
 	IndexIntervalBytes int   // index.interval.bytes; 0 means 4096
+	// ProducerIDExpirationMs mirrors the broker's producer.id.expiration.ms;
+	// 0 means 1 day. An idempotent producer not seen for this long is
+	// forgotten when the next producer snapshot is written (at a roll or
+	// Close), so the producer state stays bounded.
+	ProducerIDExpirationMs int64
 	// LogAppendTime mirrors message.timestamp.type=LogAppendTime: Append
 	// stamps maxTimestamp (and firstTimestamp) with now, sets attribute bit
 	// 3 and recomputes the CRC.
@@ -45,6 +52,9 @@ func (cfg Config) withDefaults() Config {
 	}
 	if cfg.IndexIntervalBytes <= 0 {
 		cfg.IndexIntervalBytes = DefaultIndexIntervalBytes
+	}
+	if cfg.ProducerIDExpirationMs <= 0 {
+		cfg.ProducerIDExpirationMs = DefaultProducerIDExpirationMs
 	}
 	return cfg
 }

@@ -23,6 +23,7 @@
 //	00000000000000000000.log        batches, back to back
 //	00000000000000000000.index      sparse offset index
 //	00000000000000000000.timeindex  time index
+//	00000000000000004096.snapshot   producer state at offset 4096 (see below)
 //	log-start-offset.checkpoint     decimal log start offset, if ever moved
 //
 // The .log file is a sequence of record batches exactly as on the wire:
@@ -68,6 +69,32 @@
 // by retention.ms and ListOffsets -3), and the first entry >= t names the
 // first batch that can hold a record at or after t.
 //
+// A .snapshot file holds the idempotent producer state as of its offset
+// (the state after every batch below it), as Kafka's producer snapshots do:
+// one is written at each roll, named by the new segment's base, and one at
+// Close, named by the log end offset. Big-endian:
+//
+//	 0  version        int16   1; another version is ignored
+//	 2  crc            uint32  CRC-32C of bytes 6..end; a torn or rotten file is ignored
+//	 6  offset         int64   the offset in the name, so a renamed file is refused
+//	14  count          int32   producers that follow, by ascending id
+//	    per producer, 19 bytes + 24 per batch:
+//	 0  producerId     int64
+//	 8  producerEpoch  int16   fencing
+//	10  lastTimestamp  int64   ms of its last append: producer.id.expiration.ms counts from it
+//	18  batches        int8    1..5, oldest first, then per batch:
+//	 0    baseSequence int32   duplicate detection and the next expected sequence
+//	 4    lastSequence int32
+//	 8    baseOffset   int64   the offsets a Duplicate answers with
+//	16    lastOffset   int64   below the snapshot's offset
+//
+// Producers idle for producer.id.expiration.ms are dropped when a snapshot
+// is written (from memory too), so the state stays bounded. Snapshots below
+// the first segment are deleted with the segments (retention,
+// DeleteRecordsBefore); the one at the first segment's base stays, and each
+// snapshot holds every producer still known, not only those whose batches
+// remain.
+//
 // # Durability and recovery
 //
 // Index entries live in memory; the index files are written whole when a
@@ -78,8 +105,25 @@
 // files are loaded and checked (well formed, inside the segment, and
 // complete: the batches after the last offset entry would not have earned
 // another entry nor raised the max timestamp); otherwise the segment is
-// scanned the same way and its indexes rewritten. Producer state for
-// idempotence is rebuilt from the batch headers of the last two segments.
+// scanned the same way and its indexes rewritten.
+//
+// Producer state for idempotence comes from the newest snapshot at or below
+// the recovered log end whose CRC and contents check out (a bad one is
+// logged and deleted, and the next older tried), then from the headers of
+// the batches from its offset to the log end: one pread of the 61-byte
+// header per batch, the body skipped. After a Close nothing is left to read;
+// after a crash, about the active segment; with no usable snapshot, every
+// segment. Snapshots past the log end (a cut tail) are deleted and the
+// directory fsynced, so one can never describe offsets written anew.
+// Producers found in the headers count as seen at Open, since the log does
+// not record append times.
+//
+// A roll's snapshot is written to a temporary file and published (fsynced,
+// renamed, then the directory fsynced) by the flush round that fsyncs the
+// segments it follows, so a published snapshot never describes data that
+// is not durable; under FlushNone it is renamed at once. Close fsyncs its
+// snapshot before returning. A snapshot that fails to be written costs
+// only a longer scan at the next Open.
 //
 // Under FlushSync the high watermark is the fsynced end: the Flusher's
 // rounds fdatasync every dirty partition's files (and the directory when a

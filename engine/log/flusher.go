@@ -189,9 +189,10 @@ func (p *Partition) markDirty() {
 	}
 }
 
-// syncData fsyncs the data written so far: sealed segments not yet synced,
-// the active segment, and the directory if a segment was created. It returns
-// the log end offset it covers.
+// syncData fsyncs the data written so far: sealed segments not yet synced
+// and the active segment; then it publishes the producer snapshots written
+// at rolls since the last round (fsync, rename) and fsyncs the directory if
+// a segment file was created. It returns the log end offset it covers.
 func (p *Partition) syncData() (int64, error) {
 	p.s.Lock()
 	if len(p.s.segs) == 0 {
@@ -208,6 +209,11 @@ func (p *Partition) syncData() (int64, error) {
 	work = append(work, act)
 	dirSync := p.s.needDirSync
 	p.s.needDirSync = false
+	var snaps []int64
+	if len(p.s.pendingSnaps) > 0 {
+		snaps = slices.Clone(p.s.pendingSnaps)
+		p.s.pendingSnaps = p.s.pendingSnaps[:0]
+	}
 	p.s.Unlock()
 
 	var err error
@@ -217,12 +223,17 @@ func (p *Partition) syncData() (int64, error) {
 		}
 		s.release()
 	}
+	if len(snaps) > 0 && err == nil {
+		p.publishPending(snaps)
+	}
 	if dirSync && err == nil {
 		err = syncDir(p.dir)
 	}
-	if err != nil && dirSync {
+	if err != nil && (dirSync || len(snaps) > 0) {
+		// Retry in the next round; snapshots not yet published stay pending.
 		p.s.Lock()
 		p.s.needDirSync = true
+		p.s.pendingSnaps = append(p.s.pendingSnaps, snaps...)
 		p.s.Unlock()
 	}
 	return leo, err

@@ -32,15 +32,18 @@ type Partition struct {
 		sync.Mutex
 		cfg       Config
 		producers producers
+		snaps     []int64 // ascending offsets of producer snapshot files, published or pending
+		snapBuf   []byte  // reused to encode snapshots
 	}
 
 	// s guards the segment list and every segment's metadata. Readers hold
 	// it shared only to find positions and take segment references.
 	s struct {
 		sync.RWMutex
-		segs        []*segment // ascending base; the last is active
-		unsynced    []*segment // sealed since the last flush round, one reference each
-		needDirSync bool       // a segment file was created since the last flush round
+		segs         []*segment // ascending base; the last is active
+		unsynced     []*segment // sealed since the last flush round, one reference each
+		needDirSync  bool       // a segment file was created since the last flush round
+		pendingSnaps []int64    // snapshots written at rolls, published by the next flush round
 	}
 
 	// f guards what the flusher completes.
@@ -81,8 +84,10 @@ func newPartition(dir string, cfg Config, fl *Flusher, logger *slog.Logger) *Par
 
 // Open opens the partition log in dir, creating dir if needed, and recovers
 // it: the active segment is scanned and a torn tail cut (and logged), closed
-// segments' indexes are loaded or rebuilt, producer state is rebuilt from the
-// last two segments. f may be nil, meaning never fsync (as FlushNone).
+// segments' indexes are loaded or rebuilt, producer state is loaded from the
+// newest valid producer snapshot and brought up to date from the batch
+// headers after it (from every segment's if there is none). f may be nil,
+// meaning never fsync (as FlushNone).
 func Open(dir string, cfg Config, f *Flusher, logger *slog.Logger) (*Partition, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("log: creating partition dir: %w", err)
@@ -129,7 +134,10 @@ func (p *Partition) activeLocked() *segment { return p.s.segs[len(p.s.segs)-1] }
 // original offsets are returned and nothing is written); an older epoch is
 // ErrInvalidProducerEpoch; in the same epoch baseSequence must be the last
 // sequence + 1 (wrapping at MaxInt32), and a newer epoch must start at 0,
-// else ErrOutOfOrderSequence. An unknown producer may start anywhere.
+// else ErrOutOfOrderSequence. An unknown producer may start anywhere; a
+// producer idle for Config.ProducerIDExpirationMs (by now) is forgotten when
+// the next producer snapshot is written. The state survives restarts: see
+// the package doc.
 func (p *Partition) Append(batch []byte, now time.Time) (AppendResult, error) {
 	h, ok := parseHeader(batch)
 	if !ok || h.size() != len(batch) {
@@ -166,7 +174,7 @@ func (p *Partition) Append(batch []byte, now time.Time) (AppendResult, error) {
 	if seg.size > 0 && (seg.size+int64(len(batch)) > cfg.SegmentBytes ||
 		nowMs-seg.rollTs >= cfg.SegmentMs || !seg.fits(last)) {
 		var err error
-		if seg, err = p.rollLocked(base); err != nil {
+		if seg, err = p.rollLocked(base, nowMs); err != nil {
 			return AppendResult{}, err
 		}
 	}
@@ -201,9 +209,10 @@ func (p *Partition) Append(batch []byte, now time.Time) (AppendResult, error) {
 
 	if idempotent(&h) {
 		if ps == nil {
-			p.a.producers.observe(&h)
+			p.a.producers.observe(&h, nowMs)
 		} else {
 			ps.record(&h)
+			ps.lastTs = nowMs
 		}
 	}
 	res.LogStartOffset = p.logStart.Load()
@@ -220,9 +229,10 @@ func (p *Partition) Append(batch []byte, now time.Time) (AppendResult, error) {
 	return res, nil
 }
 
-// rollLocked seals the active segment and starts a new one at base. a must
+// rollLocked seals the active segment, starts a new one at base and writes
+// the producer snapshot at base (expiring producers idle at nowMs). a must
 // be held.
-func (p *Partition) rollLocked(base int64) (*segment, error) {
+func (p *Partition) rollLocked(base, nowMs int64) (*segment, error) {
 	old := p.s.segs[len(p.s.segs)-1]
 	if old.base == base && old.size == 0 {
 		return old, nil
@@ -243,6 +253,9 @@ func (p *Partition) rollLocked(base int64) (*segment, error) {
 	}
 	p.s.segs = append(p.s.segs, ns)
 	p.s.Unlock()
+	if p.dir != "" {
+		p.snapshotLocked(base, nowMs, false)
+	}
 	return ns, nil
 }
 
@@ -268,24 +281,31 @@ func (p *Partition) SetConfig(cfg Config) {
 }
 
 // Close syncs every written byte, writes the active segment's index files
-// and closes the files. Durable callbacks still pending complete. Every later
-// call returns ErrClosed.
+// and the producer snapshot at the log end (fsynced, so the next Open reads
+// no batch headers for producer state) and closes the files. Durable
+// callbacks still pending complete. Every later call returns ErrClosed.
 func (p *Partition) Close() error {
 	p.a.Lock()
 	defer p.a.Unlock()
 	if p.closed.Swap(true) {
 		return ErrClosed
 	}
-	return p.closeLocked()
+	return p.closeLocked(true)
 }
 
-func (p *Partition) closeLocked() error {
+// closeLocked syncs, writes the index files and, if snapshot, the producer
+// snapshot at the log end, then releases every segment. a must be held.
+func (p *Partition) closeLocked(snapshot bool) error {
 	var errs []error
 	if p.dir != "" {
 		leo, err := p.syncData()
 		errs = append(errs, err)
 		p.complete(leo, err)
 		errs = append(errs, p.activeLocked().writeIndexes())
+		// A snapshot at the log end may exist already: an empty active segment.
+		if n := len(p.a.snaps); snapshot && err == nil && (n == 0 || p.a.snaps[n-1] != leo) {
+			p.snapshotLocked(leo, time.Now().UnixMilli(), true)
+		}
 	} else {
 		p.complete(p.leo.Load(), nil)
 	}
@@ -316,7 +336,7 @@ func (p *Partition) Remove() error {
 	if p.closed.Swap(true) {
 		return ErrClosed
 	}
-	err := p.closeLocked()
+	err := p.closeLocked(false)
 	if p.dir != "" {
 		if rerr := os.RemoveAll(p.dir); rerr != nil {
 			return errors.Join(err, fmt.Errorf("log: removing partition dir: %w", rerr))

@@ -11,11 +11,15 @@ type batchMeta struct {
 }
 
 // producerState is what the partition knows about one producer id. Guarded
-// by Partition.appendMu.
+// by Partition.a.
 type producerState struct {
 	epoch   int16
 	batches [producerBatches]batchMeta // ring; batches[(head+n-1)%5] is the newest
 	head, n int
+	// lastTs is the ms of the producer's last append, by the clock passed
+	// to Append (by the Open clock for batches recovery found past the
+	// snapshot); producer.id.expiration.ms counts from it.
+	lastTs int64
 }
 
 // newest returns the last batch written, if any.
@@ -78,9 +82,9 @@ func idempotent(h *header) bool {
 // producers maps producer id to state.
 type producers map[int64]*producerState
 
-// observe records h, creating the producer's state if needed; used by Append
-// after a write and by recovery while scanning.
-func (m producers) observe(h *header) {
+// observe records h, seen at ts (ms), creating the producer's state if
+// needed; used by Append after a write and by recovery while scanning.
+func (m producers) observe(h *header, ts int64) {
 	if !idempotent(h) {
 		return
 	}
@@ -90,4 +94,16 @@ func (m producers) observe(h *header) {
 		m[h.producerID] = ps
 	}
 	ps.record(h)
+	ps.lastTs = ts
+}
+
+// expire forgets the producers whose last append is ttl ms or more before
+// now, as Kafka does after producer.id.expiration.ms; such a producer's
+// next batch is accepted at any sequence, like a new producer's.
+func (m producers) expire(now, ttl int64) {
+	for id, ps := range m {
+		if now-ps.lastTs >= ttl {
+			delete(m, id)
+		}
+	}
 }

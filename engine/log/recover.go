@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -28,7 +29,8 @@ type scanStop struct {
 // It returns the position after the last whole batch and, if that is before
 // end, why.
 func scanStore(st store, pos, end, expect int64, checkCRC bool, fn func(pos int64, h *header, b []byte) bool) (int64, *scanStop) {
-	r := bufio.NewReaderSize(io.NewSectionReader(st, pos, end-pos), 256<<10)
+	// Size the buffer to the range: loadIndexes scans only a segment's tail.
+	r := bufio.NewReaderSize(io.NewSectionReader(st, pos, end-pos), int(min(end-pos, 256<<10)))
 	var hdr [batchHeaderSize]byte
 	var buf []byte
 	for pos < end {
@@ -80,12 +82,16 @@ func (p *Partition) recover() error {
 	if err != nil {
 		return fmt.Errorf("log: reading partition dir: %w", err)
 	}
-	var bases []int64
+	var bases, snaps []int64
 	for _, e := range ents {
 		name := e.Name()
 		switch {
 		case strings.HasSuffix(name, ".tmp"):
 			os.Remove(filepath.Join(p.dir, name))
+		case strings.HasSuffix(name, snapshotExt):
+			if off, ok := parseSnapshotName(name); ok {
+				snaps = append(snaps, off)
+			}
 		case strings.HasSuffix(name, ".log"):
 			base, err := strconv.ParseInt(strings.TrimSuffix(name, ".log"), 10, 64)
 			if err != nil || base < 0 {
@@ -120,25 +126,18 @@ func (p *Partition) recover() error {
 			return err
 		}
 		p.s.segs = append(p.s.segs, seg)
-		track := i >= len(bases)-2 // producer state comes from the last two segments
 		if i == len(bases)-1 {
-			if err := p.recoverSegment(seg, interval, track); err != nil {
+			if err := p.recoverSegment(seg, interval); err != nil {
 				return err
 			}
 			break
 		}
 		seg.sealed = true
 		if p.loadIndexes(seg, bases[i+1], interval) {
-			if track {
-				scanStore(seg.st, 0, seg.size, seg.base, false, func(_ int64, h *header, _ []byte) bool {
-					p.a.producers.observe(h)
-					return true
-				})
-			}
 			continue
 		}
 		p.logger.Info("log: rebuilding segment indexes", "dir", p.dir, "segment", base)
-		if err := p.recoverSegment(seg, interval, track); err != nil {
+		if err := p.recoverSegment(seg, interval); err != nil {
 			return err
 		}
 		if err := seg.writeIndexes(); err != nil {
@@ -157,6 +156,9 @@ func (p *Partition) recover() error {
 	p.size.Store(size)
 	p.leo.Store(act.next)
 	p.logStart.Store(min(max(logStart, p.s.segs[0].base), act.next))
+	if err := p.recoverProducers(snaps); err != nil {
+		return err
+	}
 	// What recovery found may still sit only in the page cache (a killed
 	// process): make it durable before serving it as the high watermark.
 	if err := act.st.sync(); err != nil {
@@ -173,7 +175,7 @@ func (p *Partition) recover() error {
 
 // recoverSegment scans seg with CRC checks, rebuilding its indexes, and cuts
 // a torn or corrupt tail (fsynced and logged with what was lost).
-func (p *Partition) recoverSegment(seg *segment, interval int, track bool) error {
+func (p *Partition) recoverSegment(seg *segment, interval int) error {
 	seg.ix, seg.ti, seg.size, seg.next, seg.sinceIndex = offsetIndex{}, timeIndex{}, 0, seg.base, 0
 	end := seg.st.len()
 	valid, stop := scanStore(seg.st, 0, end, seg.base, true, func(pos int64, h *header, _ []byte) bool {
@@ -181,9 +183,6 @@ func (p *Partition) recoverSegment(seg *segment, interval int, track bool) error
 			seg.rollTs = h.maxTimestamp
 		}
 		seg.appended(h, pos, interval)
-		if track {
-			p.a.producers.observe(h)
-		}
 		return true
 	})
 	if valid == end {
@@ -244,6 +243,114 @@ func (p *Partition) loadIndexes(seg *segment, nextBase int64, interval int) bool
 	}
 	seg.ix, seg.ti, seg.size, seg.next = ix, ti, size, nextBase
 	return true
+}
+
+// recoverProducers rebuilds the idempotent producer state once the
+// segments are recovered: it loads the newest snapshot at or below the log
+// end that decodes, then reads the headers of the batches from its offset to
+// the log end (every segment's if no snapshot is usable). Snapshots past the
+// log end (a tail was cut) and unusable ones are deleted and logged, as are
+// those below both the first segment and the loaded snapshot (their
+// segments were deleted); the directory is fsynced if any went, so a stale
+// snapshot cannot come back and describe offsets written anew.
+func (p *Partition) recoverProducers(snaps []int64) error {
+	slices.Sort(snaps)
+	leo, first := p.leo.Load(), p.s.segs[0].base
+	from := int64(-1)
+	var kept []int64
+	removed := false
+	remove := func(off int64) {
+		if err := os.Remove(snapshotPath(p.dir, off)); err == nil {
+			removed = true
+		}
+	}
+	for i := len(snaps) - 1; i >= 0; i-- {
+		off := snaps[i]
+		if off > leo {
+			p.logger.Info("log: removing producer snapshot past the log end", "dir", p.dir, "offset", off, "log_end", leo)
+			remove(off)
+			continue
+		}
+		if from < 0 {
+			b, err := os.ReadFile(snapshotPath(p.dir, off))
+			var m producers
+			if err == nil {
+				m, err = decodeSnapshot(b, off)
+			}
+			if err != nil {
+				p.logger.Warn("log: ignoring producer snapshot", "dir", p.dir, "offset", off, "err", err)
+				if errors.Is(err, errBadSnapshot) {
+					remove(off)
+				}
+				continue
+			}
+			p.a.producers, from = m, off
+		}
+		if off < min(first, from) {
+			remove(off)
+			continue
+		}
+		kept = append(kept, off)
+	}
+	slices.Reverse(kept)
+	p.a.snaps = kept
+	start := time.Now()
+	msg := "log: producer state loaded from a snapshot and the batch headers after it"
+	if from < 0 {
+		from = first
+		msg = "log: no usable producer snapshot; producer state rebuilt from every segment's batch headers"
+	}
+	if scanned := p.scanProducers(from, start.UnixMilli()); scanned > 0 {
+		p.logger.Info(msg, "dir", p.dir, "from_offset", from, "segments_scanned", scanned,
+			"producers", len(p.a.producers), "took", time.Since(start))
+	}
+	if removed {
+		return syncDir(p.dir)
+	}
+	return nil
+}
+
+// scanProducers observes every idempotent batch from offset from to the log
+// end, reading only batch headers (a pread each; bodies are skipped by their
+// length), and returns how many non-empty segments it read. The producers
+// are stamped as seen at ts: when they last appended is not recorded in the
+// log, and expiring them later than due is safe while earlier is not. A
+// header that does not parse ends that segment's scan, logged; the active
+// segment was CRC-checked already, and closed segments were written whole.
+func (p *Partition) scanProducers(from, ts int64) int {
+	segs := p.s.segs
+	i := max(sort.Search(len(segs), func(i int) bool { return segs[i].base > from })-1, 0)
+	var hdr [batchHeaderSize]byte
+	scanned := 0
+	for _, seg := range segs[i:] {
+		var pos int64
+		if from > seg.base {
+			if from >= seg.next {
+				continue
+			}
+			pos = seg.ix.lookup(seg.rel(from))
+		}
+		if pos < seg.size {
+			scanned++
+		}
+		for pos < seg.size {
+			var h header
+			ok := pos+batchHeaderSize <= seg.size && readFull(seg.st, hdr[:], pos) == nil
+			if ok {
+				h, ok = parseHeader(hdr[:])
+			}
+			if !ok || int64(h.size()) > seg.size-pos {
+				p.logger.Warn("log: unreadable batch header; producer state may miss batches after it",
+					"dir", p.dir, "segment", seg.base, "position", pos)
+				break
+			}
+			if h.baseOffset >= from {
+				p.a.producers.observe(&h, ts)
+			}
+			pos += int64(h.size())
+		}
+	}
+	return scanned
 }
 
 // checkpointName holds the log start offset moved by DeleteRecordsBefore or

@@ -34,7 +34,7 @@ func (p *Partition) DeleteRecordsBefore(offset int64) (int64, error) {
 	}
 	// An active segment wholly below the new start is sealed so it can go.
 	if act := p.s.segs[len(p.s.segs)-1]; act.size > 0 && act.next <= offset {
-		if _, err := p.rollLocked(p.leo.Load()); err != nil {
+		if _, err := p.rollLocked(p.leo.Load(), time.Now().UnixMilli()); err != nil {
 			return 0, err
 		}
 	}
@@ -92,7 +92,8 @@ func (p *Partition) EnforceRetention(now time.Time) (int, error) {
 }
 
 // dropFrontLocked removes the first n segments from the list and deletes
-// their files; readers holding references finish first. a must be held.
+// their files and the producer snapshots below the first segment left;
+// readers holding references finish first. a must be held.
 func (p *Partition) dropFrontLocked(n int) error {
 	if n == 0 {
 		return nil
@@ -108,6 +109,9 @@ func (p *Partition) dropFrontLocked(n int) error {
 	var errs []error
 	for _, s := range gone {
 		errs = append(errs, s.removeFiles(), s.release())
+	}
+	if p.dir != "" {
+		errs = append(errs, p.dropSnapshotsBelowLocked(p.s.segs[0].base))
 	}
 	return errors.Join(errs...)
 }
