@@ -21,3 +21,5 @@ require (
 	github.com/tidwall/pretty v1.2.0 // indirect
 	github.com/tidwall/tinylru v1.1.0 // indirect
 )
+
+replace github.com/twmb/franz-go/pkg/kmsg => ./engine/kafka/kmsg-patched
