@@ -2,7 +2,6 @@ package kafka
 
 import (
 	"errors"
-	"sync"
 	"time"
 
 	"github.com/streamlite/streamlite/engine/cluster"
@@ -19,9 +18,6 @@ import (
 // on the partitions it asked for until one of them gets new data or MaxWait runs out; nothing
 // polls. Batches are copied whole from the segment into the response, never decoded. The
 // first partition with data gets at least one whole batch even above the byte limits (KIP-74).
-
-// fetchBufs recycles the buffers partition reads are made into.
-var fetchBufs = sync.Pool{New: func() any { b := make([]byte, 0, 64<<10); return &b }}
 
 type fetchPart struct {
 	p    *log.Partition
@@ -78,17 +74,14 @@ func (s *Server) handleFetch(r *request, req *kmsg.FetchRequest) *reply {
 	var bufs []*[]byte
 	release := func() {
 		for _, b := range bufs {
-			if cap(*b) <= maxReadBuf {
-				*b = (*b)[:0]
-				fetchBufs.Put(b)
-			}
+			s.bufs.put(b)
 		}
 		bufs = bufs[:0]
 	}
 	for {
 		total, anyErr := s.fillFetch(req, resp, parts, &bufs)
 		if total >= int(req.MinBytes) || anyErr || deadline.IsZero() || !time.Now().Before(deadline) {
-			return &reply{resp: resp, release: release}
+			return &reply{resp: resp, release: release, sizeHint: total + 128*len(parts)}
 		}
 		// Park until a partition's high watermark moves, the wait runs out, or the
 		// connection ends. Register first, then re-check, so no advance is missed.
@@ -123,7 +116,10 @@ func (s *Server) handleFetch(r *request, req *kmsg.FetchRequest) *reply {
 		}
 		release()
 		if r.ctx.Err() != nil {
-			return &reply{resp: resp}
+			// The connection is going away. resp still points into the buffers just
+			// released to the pool (which another connection may be filling), so write
+			// nothing rather than a response built on them.
+			return &reply{skip: true}
 		}
 	}
 }
@@ -154,7 +150,7 @@ func (s *Server) fillFetch(req *kmsg.FetchRequest, resp *kmsg.FetchResponse, par
 		if fp.off == hw || (max <= 0 && !minOne) {
 			continue
 		}
-		b := fetchBufs.Get().(*[]byte)
+		b := s.bufs.get(min(max, 1<<20))
 		data, err := fp.p.Read(fp.off, max, minOne, (*b)[:0])
 		*b = data
 		*bufs = append(*bufs, b)

@@ -2,6 +2,7 @@ package kafka
 
 import (
 	"github.com/streamlite/streamlite/engine/cluster"
+	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
@@ -15,13 +16,33 @@ import (
 func (s *Server) handleCreateTopics(req *kmsg.CreateTopicsRequest) kmsg.Response {
 	resp := req.ResponseKind().(*kmsg.CreateTopicsResponse)
 	seen := make(map[string]int)
+	var total int64
 	for _, rt := range req.Topics {
 		seen[rt.Topic]++
+		switch {
+		case len(rt.ReplicaAssignment) > 0:
+			total += int64(len(rt.ReplicaAssignment))
+		case rt.NumPartitions == -1:
+			total += int64(s.c.DefaultPartitions())
+		case rt.NumPartitions > 0:
+			total += int64(rt.NumPartitions)
+		}
 	}
+	// Kafka's controller refuses a request asking for more than 10,000 partitions in all
+	// (ReplicationControlManager.MAX_PARTITIONS_PER_BATCH) with POLICY_VIOLATION; without the
+	// cap one request could make the broker open millions of partition logs.
+	tooMany := total > maxPartitionsPerRequest
 	for _, rt := range req.Topics {
 		st := kmsg.NewCreateTopicsResponseTopic()
 		st.Topic = rt.Topic
 		st.NumPartitions, st.ReplicationFactor = -1, -1
+		if tooMany {
+			st.ErrorCode = kerr.PolicyViolation.Code
+			msg := "Excessively large number of partitions per request."
+			st.ErrorMessage = &msg
+			resp.Topics = append(resp.Topics, st)
+			continue
+		}
 		if seen[rt.Topic] > 1 {
 			st.ErrorCode = invalidRequest
 			msg := "topic " + rt.Topic + " appears more than once in the request"
@@ -35,11 +56,28 @@ func (s *Server) handleCreateTopics(req *kmsg.CreateTopicsRequest) kmsg.Response
 			ReplicationFactor: rt.ReplicationFactor,
 			Configs:           make(map[string]string, len(rt.Configs)),
 		}
-		for _, a := range rt.ReplicaAssignment {
-			for int(a.Partition) >= len(spec.Assignment) {
-				spec.Assignment = append(spec.Assignment, nil)
+		// Kafka numbers assigned partitions 0..n-1, each once; a negative, out-of-range or
+		// repeated index is INVALID_REPLICA_ASSIGNMENT. Checked before indexing, so a
+		// hostile index can neither panic nor size a huge slice.
+		if n := len(rt.ReplicaAssignment); n > 0 {
+			spec.Assignment = make([][]int32, n)
+			assigned := make([]bool, n)
+			var bad bool
+			for _, a := range rt.ReplicaAssignment {
+				if a.Partition < 0 || int(a.Partition) >= n || assigned[a.Partition] {
+					bad = true
+					break
+				}
+				assigned[a.Partition] = true
+				spec.Assignment[a.Partition] = a.Replicas
 			}
-			spec.Assignment[a.Partition] = a.Replicas
+			if bad {
+				st.ErrorCode = kerr.InvalidReplicaAssignment.Code
+				msg := "replica assignment partitions must be numbered 0 to n-1, each once"
+				st.ErrorMessage = &msg
+				resp.Topics = append(resp.Topics, st)
+				continue
+			}
 		}
 		for _, c := range rt.Configs {
 			if c.Value != nil {

@@ -1,8 +1,13 @@
 package kafka
 
 import (
+	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kmsg"
 )
+
+// maxPartitionsPerRequest is Kafka's cap on the partitions one CreateTopics request may ask
+// for (MAX_PARTITIONS_PER_BATCH), applied to CreatePartitions too.
+const maxPartitionsPerRequest = 10_000
 
 // CreatePartitions: versions 0-3.
 //
@@ -20,6 +25,15 @@ func (s *Server) handleCreatePartitions(req *kmsg.CreatePartitionsRequest) kmsg.
 			for _, a := range rt.Assignment {
 				assignment = append(assignment, a.Replicas)
 			}
+		}
+		if t := s.c.Topic(rt.Topic); t != nil && int64(rt.Count)-int64(len(t.Partitions())) > maxPartitionsPerRequest {
+			// The same per-request cap as CreateTopics, so one request cannot make the
+			// broker open millions of partition logs.
+			st.ErrorCode = kerr.PolicyViolation.Code
+			msg := "Excessively large number of partitions per request."
+			st.ErrorMessage = &msg
+			resp.Topics = append(resp.Topics, st)
+			continue
 		}
 		if err := s.c.CreatePartitions(rt.Topic, rt.Count, assignment, req.ValidateOnly); err != nil {
 			st.ErrorCode = errorCode(err)

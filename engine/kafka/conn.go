@@ -13,10 +13,6 @@ import (
 	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
-// maxReadBuf is the largest request buffer a connection keeps between requests; larger frames
-// get a buffer of their own that is dropped after use.
-const maxReadBuf = 4 << 20
-
 // request is one decoded request and where it came from.
 type request struct {
 	ctx      context.Context // ends when the connection or the server closes
@@ -38,6 +34,8 @@ type reply struct {
 	skip bool
 	// release, if not nil, is called once resp has been written or dropped.
 	release func()
+	// sizeHint is roughly how many bytes resp encodes to, when that is large (fetch).
+	sizeHint int
 }
 
 // conn is one client connection: a reader goroutine (serve) and a writer goroutine.
@@ -90,10 +88,7 @@ var errCloseConn = errors.New("kafka: bad request")
 
 func (c *conn) readLoop() error {
 	br := bufio.NewReaderSize(c.nc, 64<<10)
-	var (
-		sizeBuf [4]byte
-		buf     []byte
-	)
+	var sizeBuf [4]byte
 	for {
 		if _, err := io.ReadFull(br, sizeBuf[:]); err != nil {
 			return err
@@ -102,17 +97,15 @@ func (c *conn) readLoop() error {
 		if size < 8 || size > c.s.cfg.MaxRequestBytes {
 			return fmt.Errorf("%w: request frame of %d bytes (limit socket.request.max.bytes=%d)", errCloseConn, size, c.s.cfg.MaxRequestBytes)
 		}
-		if int(size) > cap(buf) {
-			buf = make([]byte, size)
-		}
-		body := buf[:size]
+		buf := c.s.bufs.get(int(size))
+		body := (*buf)[:size]
 		if _, err := io.ReadFull(br, body); err != nil {
+			c.s.bufs.put(buf)
 			return err
 		}
+		// The request aliases body, and handlers keep nothing of it once they return.
 		rep, err := c.handleFrame(body)
-		if cap(buf) > maxReadBuf {
-			buf = nil
-		}
+		c.s.bufs.put(buf)
 		if err != nil {
 			return err
 		}
@@ -159,7 +152,7 @@ func (c *conn) handleFrame(body []byte) (*reply, error) {
 	}
 	kreq.SetVersion(version)
 	if kreq.IsFlexible() {
-		kmsg.SkipTags(&r)
+		skipHeaderTags(&r)
 		if !r.Ok() {
 			return nil, fmt.Errorf("%w: truncated request header tags", errCloseConn)
 		}
@@ -186,7 +179,6 @@ func (c *conn) handleFrame(body []byte) (*reply, error) {
 
 func (c *conn) writeLoop() {
 	bw := bufio.NewWriterSize(c.nc, 64<<10)
-	var buf []byte
 	failed := false
 	for rep := range c.replies {
 		if rep.ready != nil {
@@ -206,8 +198,11 @@ func (c *conn) writeLoop() {
 			}
 		}
 		if !failed && !rep.skip {
-			buf = appendResponse(buf[:0], rep.corr, rep.resp)
-			if _, err := bw.Write(buf); err != nil {
+			buf := c.s.bufs.get(rep.sizeHint + 16<<10)
+			*buf = appendResponse(*buf, rep.corr, rep.resp)
+			_, err := bw.Write(*buf)
+			c.s.bufs.put(buf)
+			if err != nil {
 				failed = true
 				c.close()
 			}
@@ -217,9 +212,6 @@ func (c *conn) writeLoop() {
 					failed = true
 					c.close()
 				}
-			}
-			if cap(buf) > maxReadBuf {
-				buf = nil
 			}
 		}
 		if rep.release != nil {
@@ -240,4 +232,20 @@ func appendResponse(dst []byte, corr int32, resp kmsg.Response) []byte {
 	dst = resp.AppendTo(dst)
 	binary.BigEndian.PutUint32(dst[start:], uint32(len(dst)-start-4))
 	return dst
+}
+
+// skipHeaderTags skips a request header's tagged fields. kmsg.SkipTags trusts the count and
+// loops that many times even once the reader is exhausted, so a 5-byte count of 2^32-1 costs
+// tens of seconds of CPU; a count larger than the bytes left cannot be valid (every tag takes at
+// least two), so it fails the reader at once.
+func skipHeaderTags(r *kbin.Reader) {
+	num := r.Uvarint()
+	if int64(num) > int64(len(r.Src)) {
+		r.Span(-1) // marks the reader failed
+		return
+	}
+	for ; num > 0 && r.Ok(); num-- {
+		_, size := r.Uvarint(), r.Uvarint()
+		r.Span(int(size))
+	}
 }

@@ -63,6 +63,8 @@ type Server struct {
 	advPort   int32
 
 	wg sync.WaitGroup // connection goroutines
+
+	bufs bufPool // request and response buffers, shared by all connections
 }
 
 // NewServer returns a server for cfg; call Serve to accept connections.
