@@ -28,9 +28,10 @@ func refuse(code *kerr.Error, format string, args ...any) error {
 }
 
 // validateBatch checks one produced record set: exactly one v2 record batch, whole, with a good
-// CRC, no larger than maxBytes (max.message.bytes), with counts that agree, not a control batch,
-// and for an uncompressed batch records that frame exactly. Compressed batches are passed through
-// undecoded. produceVersion gates zstd (Produce v7+).
+// CRC, no larger than maxBytes (max.message.bytes), with counts that agree, neither a control nor
+// a transactional batch (transactions are not served yet), and for an uncompressed batch records
+// that frame exactly. Compressed batches are passed through undecoded. produceVersion gates zstd
+// (Produce v7+).
 func validateBatch(b []byte, maxBytes int32, produceVersion int16) error {
 	if len(b) < batchHeaderSize {
 		return refuse(kerr.CorruptMessage, "record set of %d bytes is shorter than a record batch header", len(b))
@@ -60,6 +61,8 @@ func validateBatch(b []byte, maxBytes int32, produceVersion int16) error {
 		return refuse(kerr.UnsupportedCompressionType, "zstd needs produce v7 or later, got v%d", produceVersion)
 	case attrs&0x20 != 0:
 		return refuse(kerr.InvalidRecord, "clients may not produce control batches")
+	case attrs&0x10 != 0:
+		return refuse(kerr.InvalidRecord, "a transactional batch needs a produce request with a transactional id")
 	}
 	lastDelta := int32(binary.BigEndian.Uint32(b[23:]))
 	n := int32(binary.BigEndian.Uint32(b[57:]))

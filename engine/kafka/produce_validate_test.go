@@ -61,6 +61,11 @@ func TestProduceValidation(t *testing.T) {
 				bb[22] |= 0x20
 				return kafka.ResealBatch(bb)
 			}, kerr.InvalidRecord},
+			{"transactional batch without a transactional id", func() []byte {
+				bb := good()
+				bb[22] |= 0x10
+				return kafka.ResealBatch(bb)
+			}, kerr.InvalidRecord},
 			{"unknown codec", func() []byte {
 				bb := good()
 				bb[22] |= 0x7
