@@ -23,34 +23,12 @@ func (s *Server) handleProduce(r *request, req *kmsg.ProduceRequest) *reply {
 	if req.TransactionID != nil {
 		// Transactions are not served yet (engine/txn); refuse rather than write
 		// records no transaction marker will ever commit.
-		for _, rt := range req.Topics {
-			st := kmsg.NewProduceResponseTopic()
-			st.Topic = rt.Topic
-			for _, rp := range rt.Partitions {
-				sp := kmsg.NewProduceResponseTopicPartition()
-				sp.Partition = rp.Partition
-				sp.ErrorCode = kerr.TransactionalIDAuthorizationFailed.Code
-				st.Partitions = append(st.Partitions, sp)
-			}
-			resp.Topics = append(resp.Topics, st)
-		}
-		return s.produceReply(req, resp, nil)
+		return s.produceReply(req, produceErrorAll(req, resp, kerr.TransactionalIDAuthorizationFailed.Code), nil)
 	}
 	switch req.Acks {
 	case 0, 1, -1:
 	default:
-		for _, rt := range req.Topics {
-			st := kmsg.NewProduceResponseTopic()
-			st.Topic = rt.Topic
-			for _, rp := range rt.Partitions {
-				sp := kmsg.NewProduceResponseTopicPartition()
-				sp.Partition = rp.Partition
-				sp.ErrorCode = kerr.InvalidRequiredAcks.Code
-				st.Partitions = append(st.Partitions, sp)
-			}
-			resp.Topics = append(resp.Topics, st)
-		}
-		return s.produceReply(req, resp, nil)
+		return s.produceReply(req, produceErrorAll(req, resp, kerr.InvalidRequiredAcks.Code), nil)
 	}
 
 	now := time.Now()
@@ -126,6 +104,22 @@ func (s *Server) handleProduce(r *request, req *kmsg.ProduceRequest) *reply {
 		})
 	}
 	return s.produceReply(req, resp, ready)
+}
+
+// produceErrorAll answers every partition of req with code.
+func produceErrorAll(req *kmsg.ProduceRequest, resp *kmsg.ProduceResponse, code int16) *kmsg.ProduceResponse {
+	for _, rt := range req.Topics {
+		st := kmsg.NewProduceResponseTopic()
+		st.Topic = rt.Topic
+		for _, rp := range rt.Partitions {
+			sp := kmsg.NewProduceResponseTopicPartition()
+			sp.Partition = rp.Partition
+			sp.ErrorCode = code
+			st.Partitions = append(st.Partitions, sp)
+		}
+		resp.Topics = append(resp.Topics, st)
+	}
+	return resp
 }
 
 func (s *Server) produceReply(req *kmsg.ProduceRequest, resp *kmsg.ProduceResponse, ready chan struct{}) *reply {

@@ -73,8 +73,12 @@ func (a Acks) opts() []kgo.Opt {
 // name: "none" (or ""), "gzip", "snappy", "lz4" or "zstd".
 type Compression string
 
-func (c Compression) codec() (kgo.CompressionCodec, error) {
-	switch strings.ToLower(string(c)) {
+func (c Compression) codec() (kgo.CompressionCodec, error) { return ParseCompression(string(c)) }
+
+// ParseCompression maps a Kafka compression.type name (none or "", gzip, snappy, lz4, zstd;
+// any case) to franz-go's codec.
+func ParseCompression(name string) (kgo.CompressionCodec, error) {
+	switch strings.ToLower(strings.TrimSpace(name)) {
 	case "", "none":
 		return kgo.NoCompression(), nil
 	case "gzip":
@@ -86,7 +90,7 @@ func (c Compression) codec() (kgo.CompressionCodec, error) {
 	case "zstd":
 		return kgo.ZstdCompression(), nil
 	}
-	return kgo.CompressionCodec{}, fmt.Errorf("loadgen: invalid compression %q: want none, gzip, snappy, lz4 or zstd", string(c))
+	return kgo.CompressionCodec{}, fmt.Errorf("invalid compression %q: want none, gzip, snappy, lz4 or zstd", name)
 }
 
 // Result is what a run measured.

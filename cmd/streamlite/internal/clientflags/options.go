@@ -5,6 +5,8 @@ import (
 	"strings"
 
 	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/streamlite/streamlite/engine/loadgen"
 )
 
 // AcksOpts parses an --acks value ("all" or "-1", "1", "0") into producer
@@ -25,19 +27,7 @@ func AcksOpts(acks string) ([]kgo.Opt, error) {
 // CompressionCodec parses a --compression value: none, gzip, snappy, lz4 or
 // zstd (Kafka's compression.type names).
 func CompressionCodec(name string) (kgo.CompressionCodec, error) {
-	switch strings.ToLower(strings.TrimSpace(name)) {
-	case "", "none":
-		return kgo.NoCompression(), nil
-	case "gzip":
-		return kgo.GzipCompression(), nil
-	case "snappy":
-		return kgo.SnappyCompression(), nil
-	case "lz4":
-		return kgo.Lz4Compression(), nil
-	case "zstd":
-		return kgo.ZstdCompression(), nil
-	}
-	return kgo.CompressionCodec{}, fmt.Errorf("invalid compression %q: want none, gzip, snappy, lz4 or zstd", name)
+	return loadgen.ParseCompression(name)
 }
 
 // ParseKeyValue splits "k=v" at the first '='. what names the flag in the
