@@ -15,6 +15,7 @@ import (
 
 	"github.com/streamlite/streamlite/cmd/streamlite/internal/bench"
 	"github.com/streamlite/streamlite/cmd/streamlite/internal/consume"
+	"github.com/streamlite/streamlite/cmd/streamlite/internal/group"
 	"github.com/streamlite/streamlite/cmd/streamlite/internal/produce"
 	"github.com/streamlite/streamlite/cmd/streamlite/internal/topic"
 	"github.com/streamlite/streamlite/cmd/streamlite/internal/up"
@@ -47,6 +48,7 @@ func newRootCommand() *cobra.Command {
 	root.AddCommand(
 		up.NewCommand(),
 		topic.NewCommand(),
+		group.NewCommand(),
 		produce.NewCommand(),
 		consume.NewCommand(),
 		bench.NewCommand(),
