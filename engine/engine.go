@@ -27,6 +27,7 @@ import (
 	"time"
 
 	"github.com/streamlite/streamlite/engine/cluster"
+	"github.com/streamlite/streamlite/engine/group"
 	"github.com/streamlite/streamlite/engine/kafka"
 	"github.com/streamlite/streamlite/engine/log"
 	"github.com/streamlite/streamlite/engine/meta"
@@ -86,6 +87,7 @@ type Broker struct {
 	meta      *meta.Log
 	flusher   *log.Flusher
 	cluster   *cluster.Cluster
+	groups    *group.Coordinator
 	server    *kafka.Server
 	ln        net.Listener
 
@@ -152,6 +154,13 @@ func Start(ctx context.Context, cfg Config) (*Broker, error) {
 	if err != nil {
 		return nil, err
 	}
+	b.groups, err = group.New(group.Config{
+		Cluster: b.cluster,
+		Logger:  cfg.Logger.With("part", "group"),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("engine: starting the group coordinator: %w", err)
+	}
 	b.ln, err = net.Listen("tcp", cfg.KafkaAddr)
 	if err != nil {
 		if errors.Is(err, syscall.EADDRINUSE) {
@@ -161,6 +170,7 @@ func Start(ctx context.Context, cfg Config) (*Broker, error) {
 	}
 	b.server = kafka.NewServer(kafka.Config{
 		Cluster:          b.cluster,
+		Groups:           b.groups,
 		Logger:           cfg.Logger.With("part", "kafka"),
 		AutoCreateTopics: !cfg.DisableAutoCreate,
 		AdvertisedAddr:   cfg.AdvertisedAddr,
@@ -213,6 +223,9 @@ func (b *Broker) DataDir() string { return b.cfg.DataDir }
 // ClusterID is the cluster id the broker reports.
 func (b *Broker) ClusterID() string { return b.clusterID }
 
+// Groups is the group coordinator: groups, their members and committed offsets.
+func (b *Broker) Groups() *group.Coordinator { return b.groups }
+
 // FlushPolicy is the flush policy in force.
 func (b *Broker) FlushPolicy() FlushPolicy { return b.cfg.Flush }
 
@@ -220,9 +233,10 @@ func (b *Broker) FlushPolicy() FlushPolicy { return b.cfg.Flush }
 func (b *Broker) Done() <-chan struct{} { return b.done }
 
 // Shutdown stops the broker in order: stop accepting and drop connections (clients retry),
-// stop the retention loop, close every partition (fsyncing what is written), stop the flusher,
-// close the metadata log and release the data directory. ctx bounds the wait; when it ends
-// first, Shutdown returns its error while the stop goes on in the background.
+// stop the retention loop, stop the group coordinator, close every partition (fsyncing what
+// is written), stop the flusher, close the metadata log and release the data directory. ctx
+// bounds the wait; when it ends first, Shutdown returns its error while the stop goes on in
+// the background.
 func (b *Broker) Shutdown(ctx context.Context) error {
 	ch := make(chan error, 1)
 	go func() { ch <- b.Close() }()
@@ -254,6 +268,10 @@ func (b *Broker) Close() error {
 // closeStores closes what Start opened, newest first.
 func (b *Broker) closeStores() error {
 	var errs []error
+	if b.groups != nil {
+		// Before the cluster: group goroutines write to __consumer_offsets.
+		errs = append(errs, b.groups.Close())
+	}
 	if b.cluster != nil {
 		errs = append(errs, b.cluster.Close())
 	}

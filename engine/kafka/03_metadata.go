@@ -4,6 +4,7 @@ import (
 	"errors"
 
 	"github.com/streamlite/streamlite/engine/cluster"
+	"github.com/streamlite/streamlite/engine/group"
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kmsg"
 )
@@ -13,7 +14,8 @@ import (
 // v1 null topics = all topics (v0: empty = all); v4 AllowAutoTopicCreation (earlier versions
 // always allow it); v10 topic ids; v8-10 authorized operations (answered as "not requested").
 // Auto-created topics are created synchronously, so they come back with their partitions and
-// no LEADER_NOT_AVAILABLE round trip.
+// no LEADER_NOT_AVAILABLE round trip. __consumer_offsets is reported IsInternal (v1+), and
+// auto-created, if asked for, as the group coordinator creates it.
 
 func (s *Server) handleMetadata(req *kmsg.MetadataRequest) kmsg.Response {
 	resp := req.ResponseKind().(*kmsg.MetadataResponse)
@@ -42,7 +44,12 @@ func (s *Server) handleMetadata(req *kmsg.MetadataRequest) kmsg.Response {
 		}
 		if t == nil && rt.Topic != nil && autoCreate {
 			var err error
-			t, err = s.c.CreateTopic(cluster.CreateSpec{Name: name, Partitions: -1, ReplicationFactor: -1}, false)
+			if name == group.OffsetsTopic && s.cfg.Groups != nil {
+				// Made as the coordinator makes it: compacted, 50 partitions.
+				t, err = s.cfg.Groups.OffsetsTopic()
+			} else {
+				t, err = s.c.CreateTopic(cluster.CreateSpec{Name: name, Partitions: -1, ReplicationFactor: -1}, false)
+			}
 			if errors.Is(err, cluster.ErrTopicExists) {
 				t, err = s.c.Topic(name), nil
 			}
@@ -77,6 +84,7 @@ func metadataTopic(t *cluster.Topic) kmsg.MetadataResponseTopic {
 	name := t.Name
 	mt.Topic = &name
 	mt.TopicID = t.ID
+	mt.IsInternal = name == group.OffsetsTopic
 	mt.AuthorizedOperations = -2147483648
 	n := len(t.Partitions())
 	mt.Partitions = make([]kmsg.MetadataResponseTopicPartition, n)

@@ -42,6 +42,28 @@ func (s *Server) handle(r *request) *reply {
 		resp = s.handleCreatePartitions(req)
 	case *kmsg.DescribeClusterRequest:
 		resp = s.handleDescribeCluster(req)
+	case *kmsg.OffsetCommitRequest:
+		resp = s.handleOffsetCommit(r, req)
+	case *kmsg.OffsetFetchRequest:
+		resp = s.handleOffsetFetch(r, req)
+	case *kmsg.FindCoordinatorRequest:
+		resp = s.handleFindCoordinator(req)
+	case *kmsg.JoinGroupRequest:
+		resp = s.handleJoinGroup(r, req)
+	case *kmsg.HeartbeatRequest:
+		resp = s.handleHeartbeat(r, req)
+	case *kmsg.LeaveGroupRequest:
+		resp = s.handleLeaveGroup(r, req)
+	case *kmsg.SyncGroupRequest:
+		resp = s.handleSyncGroup(r, req)
+	case *kmsg.DescribeGroupsRequest:
+		resp = s.handleDescribeGroups(r, req)
+	case *kmsg.ListGroupsRequest:
+		resp = s.handleListGroups(r, req)
+	case *kmsg.DeleteGroupsRequest:
+		resp = s.handleDeleteGroups(r, req)
+	case *kmsg.OffsetDeleteRequest:
+		resp = s.handleOffsetDelete(r, req)
 	default:
 		resp = r.kreq.ResponseKind()
 		setErrorCodes(resp, unsupportedVersion)

@@ -9,7 +9,9 @@
 // time, as Kafka does, and a writer goroutine that writes responses in order. A produce with
 // acks=all appends on the reader goroutine and hands the writer a response that completes when
 // the flusher has made the batch durable; the reader moves on, so pipelined produces from one
-// connection share fsync rounds. Fetches that wait for data park on the reader goroutine.
+// connection share fsync rounds. Fetches that wait for data park on the reader goroutine, and
+// so do JoinGroup and SyncGroup until the group coordinator (engine/group) answers them, as
+// Kafka parks them.
 package kafka
 
 import (
@@ -22,6 +24,7 @@ import (
 	"sync"
 
 	"github.com/streamlite/streamlite/engine/cluster"
+	"github.com/streamlite/streamlite/engine/group"
 )
 
 // ErrServerClosed is returned by Serve after Close.
@@ -41,6 +44,9 @@ type Config struct {
 	AdvertisedAddr string
 	// ClusterID is returned in Metadata and DescribeCluster.
 	ClusterID string
+	// Groups is the group coordinator that answers the consumer-group APIs; nil answers them
+	// with COORDINATOR_NOT_AVAILABLE.
+	Groups *group.Coordinator
 	// MaxRequestBytes is socket.request.max.bytes: a larger frame closes the connection.
 	// 0 means 100 MiB.
 	MaxRequestBytes int32

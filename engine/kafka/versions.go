@@ -28,6 +28,17 @@ var supportedAPIs = map[int16]apiRange{
 	kmsg.CreatePartitions.Int16():        {0, 3},
 	kmsg.IncrementalAlterConfigs.Int16(): {0, 1},
 	kmsg.DescribeCluster.Int16():         {0, 1},
+	kmsg.OffsetCommit.Int16():            {0, 9},
+	kmsg.OffsetFetch.Int16():             {0, 9},
+	kmsg.FindCoordinator.Int16():         {0, 6},
+	kmsg.JoinGroup.Int16():               {0, 9},
+	kmsg.Heartbeat.Int16():               {0, 4},
+	kmsg.LeaveGroup.Int16():              {0, 5},
+	kmsg.SyncGroup.Int16():               {0, 5},
+	kmsg.DescribeGroups.Int16():          {0, 5},
+	kmsg.ListGroups.Int16():              {0, 5},
+	kmsg.DeleteGroups.Int16():            {0, 2},
+	kmsg.OffsetDelete.Int16():            {0, 0},
 }
 
 func versionSupported(key, version int16) bool {
