@@ -23,9 +23,11 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
+	"github.com/streamlite/streamlite/engine/admin"
 	"github.com/streamlite/streamlite/engine/cluster"
 	"github.com/streamlite/streamlite/engine/group"
 	"github.com/streamlite/streamlite/engine/kafka"
@@ -50,8 +52,12 @@ const (
 	FlushNone FlushPolicy = "none"
 )
 
-// ErrAddrInUse is returned by Start when the Kafka address is taken.
-var ErrAddrInUse = errors.New("engine: address already in use")
+var (
+	// ErrAddrInUse is returned by Start when the Kafka address is taken.
+	ErrAddrInUse = errors.New("engine: address already in use")
+	// ErrAdminAddrInUse is returned by Start when the admin address is taken.
+	ErrAdminAddrInUse = errors.New("engine: admin address already in use")
+)
 
 // ErrDataDirLocked is returned by Start when another broker uses the data directory.
 var ErrDataDirLocked = errors.New("engine: data directory is in use by another broker")
@@ -62,6 +68,11 @@ type Config struct {
 	KafkaAddr string
 	// AdvertisedAddr is the address clients are told to connect to; "" means the listener's.
 	AdvertisedAddr string
+	// AdminAddr is the admin HTTP listener (/metrics, /healthz, /readyz), host:port; ""
+	// means 127.0.0.1:0 (a free port). `streamlite up` uses admin.DefaultAddr.
+	AdminAddr string
+	// DisableAdmin serves no admin HTTP listener.
+	DisableAdmin bool
 	// DataDir holds everything the broker keeps; "" keeps everything in memory.
 	DataDir string
 	// Flush is the flush policy; "" means FlushSync.
@@ -90,6 +101,10 @@ type Broker struct {
 	groups    *group.Coordinator
 	server    *kafka.Server
 	ln        net.Listener
+	requests  *admin.RequestMetrics
+	admin     *admin.Server // nil with DisableAdmin
+	adminLn   net.Listener
+	ready     atomic.Bool // /readyz: set once serving, cleared when stopping
 
 	cancel   context.CancelFunc // stops the retention loop and the ctx watcher
 	wg       sync.WaitGroup
@@ -168,7 +183,22 @@ func Start(ctx context.Context, cfg Config) (*Broker, error) {
 		}
 		return nil, fmt.Errorf("engine: listening on %s: %w", cfg.KafkaAddr, err)
 	}
+	if !cfg.DisableAdmin {
+		addr := cfg.AdminAddr
+		if addr == "" {
+			addr = "127.0.0.1:0"
+		}
+		if b.adminLn, err = net.Listen("tcp", addr); err != nil {
+			_ = b.ln.Close()
+			if errors.Is(err, syscall.EADDRINUSE) {
+				return nil, fmt.Errorf("%w: %s", ErrAdminAddrInUse, addr)
+			}
+			return nil, fmt.Errorf("engine: listening on %s: %w", addr, err)
+		}
+	}
+	b.requests = admin.NewRequestMetrics()
 	b.server = kafka.NewServer(kafka.Config{
+		Observer:         b.requests,
 		Cluster:          b.cluster,
 		Groups:           b.groups,
 		Logger:           cfg.Logger.With("part", "kafka"),
@@ -180,6 +210,21 @@ func Start(ctx context.Context, cfg Config) (*Broker, error) {
 
 	runCtx, cancel := context.WithCancel(context.Background())
 	b.cancel = cancel
+	if b.adminLn != nil {
+		b.admin = admin.New(admin.Config{
+			Ready:    b.ready.Load,
+			State:    brokerState{b},
+			Requests: b.requests,
+			Logger:   cfg.Logger.With("part", "admin"),
+		})
+		b.wg.Add(1)
+		go func() {
+			defer b.wg.Done()
+			if err := b.admin.Serve(b.adminLn); err != nil && !errors.Is(err, admin.ErrServerClosed) {
+				b.logger.Error("admin listener stopped", "err", err)
+			}
+		}()
+	}
 	b.wg.Add(3)
 	go func() {
 		defer b.wg.Done()
@@ -199,6 +244,7 @@ func Start(ctx context.Context, cfg Config) (*Broker, error) {
 		case <-runCtx.Done():
 		}
 	}()
+	b.ready.Store(true)
 	return b, nil
 }
 
@@ -226,6 +272,14 @@ func (b *Broker) ClusterID() string { return b.clusterID }
 // Groups is the group coordinator: groups, their members and committed offsets.
 func (b *Broker) Groups() *group.Coordinator { return b.groups }
 
+// AdminAddr is the admin HTTP listener's address ("" with DisableAdmin).
+func (b *Broker) AdminAddr() string {
+	if b.adminLn == nil {
+		return ""
+	}
+	return b.adminLn.Addr().String()
+}
+
 // FlushPolicy is the flush policy in force.
 func (b *Broker) FlushPolicy() FlushPolicy { return b.cfg.Flush }
 
@@ -252,6 +306,12 @@ func (b *Broker) Shutdown(ctx context.Context) error {
 func (b *Broker) Close() error {
 	b.shutOnce.Do(func() {
 		var errs []error
+		b.ready.Store(false)
+		if b.admin != nil {
+			if err := b.admin.Close(); err != nil {
+				errs = append(errs, err)
+			}
+		}
 		if err := b.server.Close(); err != nil {
 			errs = append(errs, err)
 		}
@@ -326,4 +386,30 @@ func loadClusterID(dir string) (string, error) {
 		return "", fmt.Errorf("engine: writing cluster id: %w", err)
 	}
 	return id, nil
+}
+
+// brokerState gives the admin listener the offsets its lag gauges are computed from: cheap
+// in-memory snapshots, taken at each scrape.
+type brokerState struct{ b *Broker }
+
+func (s brokerState) PartitionOffsets() []admin.PartitionOffsets {
+	var out []admin.PartitionOffsets
+	for _, t := range s.b.cluster.Topics() {
+		for i, p := range t.Partitions() {
+			out = append(out, admin.PartitionOffsets{
+				Topic: t.Name, Partition: int32(i),
+				LogStart: p.LogStartOffset(), HighWatermark: p.HighWatermark(),
+			})
+		}
+	}
+	return out
+}
+
+func (s brokerState) GroupOffsets() []admin.GroupOffset {
+	cs := s.b.groups.CommittedOffsets()
+	out := make([]admin.GroupOffset, len(cs))
+	for i, c := range cs {
+		out[i] = admin.GroupOffset{Group: c.Group, Topic: c.Topic, Partition: c.Partition, Committed: c.Offset}
+	}
+	return out
 }

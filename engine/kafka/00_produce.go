@@ -4,6 +4,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/streamlite/streamlite/engine/group"
 	"github.com/streamlite/streamlite/engine/log"
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kmsg"
@@ -58,6 +59,13 @@ func (s *Server) handleProduce(r *request, req *kmsg.ProduceRequest) *reply {
 				sp.ErrorCode = unknownTopic
 				continue
 			}
+			if t.Name == group.OffsetsTopic {
+				// Kafka: "Cannot append to internal topic"; only the coordinator writes it.
+				sp.ErrorCode = kerr.InvalidTopicException.Code
+				msg := "cannot append to internal topic " + t.Name
+				sp.ErrorMessage = &msg
+				continue
+			}
 			if req.Acks == -1 && t.MinInsyncReplicas() > 1 {
 				sp.ErrorCode = kerr.NotEnoughReplicas.Code
 				msg := "min.insync.replicas is above 1 and streamlite is a single node"
@@ -74,6 +82,9 @@ func (s *Server) handleProduce(r *request, req *kmsg.ProduceRequest) *reply {
 				sp.ErrorCode = errorCode(err)
 				sp.ErrorMessage = errorMessage(err)
 				continue
+			}
+			if !res.Duplicate {
+				s.obs.Produced(t.Name, len(rp.Records))
 			}
 			sp.BaseOffset = res.BaseOffset
 			sp.LogAppendTime = res.LogAppendTime

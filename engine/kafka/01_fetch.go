@@ -20,12 +20,13 @@ import (
 // first partition with data gets at least one whole batch even above the byte limits (KIP-74).
 
 type fetchPart struct {
-	p    *log.Partition
-	ti   int
-	pi   int
-	off  int64
-	max  int32
-	code int16
+	p     *log.Partition
+	topic string // for the Observer
+	ti    int
+	pi    int
+	off   int64
+	max   int32
+	code  int16
 }
 
 func (s *Server) handleFetch(r *request, req *kmsg.FetchRequest) *reply {
@@ -54,6 +55,7 @@ func (s *Server) handleFetch(r *request, req *kmsg.FetchRequest) *reply {
 		for pi, rp := range rt.Partitions {
 			fp := fetchPart{ti: ti, pi: pi, off: rp.FetchOffset, max: rp.PartitionMaxBytes, code: code}
 			if t != nil {
+				fp.topic = t.Name
 				fp.p = t.Partition(rp.Partition)
 				if fp.p == nil {
 					fp.code = unknownTopic
@@ -81,6 +83,11 @@ func (s *Server) handleFetch(r *request, req *kmsg.FetchRequest) *reply {
 	for {
 		total, anyErr := s.fillFetch(req, resp, parts, &bufs)
 		if total >= int(req.MinBytes) || anyErr || deadline.IsZero() || !time.Now().Before(deadline) {
+			for _, fp := range parts {
+				if n := len(resp.Topics[fp.ti].Partitions[fp.pi].RecordBatches); n > 0 {
+					s.obs.Fetched(fp.topic, n)
+				}
+			}
 			return &reply{resp: resp, release: release, sizeHint: total + 128*len(parts)}
 		}
 		// Park until a partition's high watermark moves, the wait runs out, or the

@@ -34,11 +34,14 @@ func (s *Server) handleDeleteTopics(req *kmsg.DeleteTopicsRequest) kmsg.Response
 			if t := s.c.Topic(*tg.name); t != nil {
 				st.TopicID = t.ID
 			}
-			err = s.c.DeleteTopic(*tg.name)
+			if err = s.c.DeleteTopic(*tg.name); err == nil {
+				s.obs.ForgetTopic(*tg.name)
+			}
 		} else {
 			var name string
 			name, err = s.c.DeleteTopicByID(tg.id)
 			if err == nil {
+				s.obs.ForgetTopic(name)
 				st.Topic = &name
 			} else {
 				err = nil

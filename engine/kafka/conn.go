@@ -36,6 +36,9 @@ type reply struct {
 	release func()
 	// sizeHint is roughly how many bytes resp encodes to, when that is large (fetch).
 	sizeHint int
+	// key and reqBytes describe the request, for the Observer.
+	key      int16
+	reqBytes int
 }
 
 // conn is one client connection: a reader goroutine (serve) and a writer goroutine.
@@ -104,8 +107,12 @@ func (c *conn) readLoop() error {
 			return err
 		}
 		// The request aliases body, and handlers keep nothing of it once they return.
+		key := int16(binary.BigEndian.Uint16(body))
 		rep, err := c.handleFrame(body)
 		c.s.bufs.put(buf)
+		if rep != nil {
+			rep.key, rep.reqBytes = key, int(size)+4
+		}
 		if err != nil {
 			return err
 		}
@@ -197,10 +204,14 @@ func (c *conn) writeLoop() {
 				}
 			}
 		}
+		if rep.skip {
+			c.s.obs.Request(rep.key, rep.reqBytes, 0)
+		}
 		if !failed && !rep.skip {
 			buf := c.s.bufs.get(rep.sizeHint + 16<<10)
 			*buf = appendResponse(*buf, rep.corr, rep.resp)
 			_, err := bw.Write(*buf)
+			c.s.obs.Request(rep.key, rep.reqBytes, len(*buf))
 			c.s.bufs.put(buf)
 			if err != nil {
 				failed = true

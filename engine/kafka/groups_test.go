@@ -343,10 +343,8 @@ func TestLeaveGroup(t *testing.T) {
 
 	batch := kmsg.NewPtrLeaveGroupRequest()
 	batch.Group = "g"
-	for _, m := range []kmsg.LeaveGroupRequestMember{
+	batch.Members = []kmsg.LeaveGroupRequestMember{
 		{MemberID: member}, {MemberID: "ghost"}, {InstanceID: kmsg.StringPtr("i-9")},
-	} {
-		batch.Members = append(batch.Members, m)
 	}
 	r := c.roundTrip(batch, 5).(*kmsg.LeaveGroupResponse)
 	errCode(t, "batch leave", r.ErrorCode, nil)

@@ -6,6 +6,7 @@ import (
 
 	"github.com/streamlite/streamlite/engine/enginetest"
 	"github.com/streamlite/streamlite/engine/kafka"
+	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kmsg"
 )
@@ -150,4 +151,25 @@ func TestProduceMinInsyncReplicas(t *testing.T) {
 		t.Fatalf("log end offset %d after NOT_ENOUGH_REPLICAS", lo.Offset)
 	}
 	errCode(t, "acks=1", c.produceRaw("isr", 0, 1, kafka.MakeBatch(t, 0, 1, "x")).ErrorCode, nil)
+}
+
+// Only the group coordinator writes __consumer_offsets; Kafka refuses client appends to an
+// internal topic with INVALID_TOPIC_EXCEPTION ("Cannot append to internal topic").
+func TestProduceToInternalTopicRefused(t *testing.T) {
+	t.Parallel()
+	b := enginetest.New(t, enginetest.Topics(1, "t"))
+	adm := b.Admin()
+	if _, err := adm.CommitOffsets(testCtx(t), "g", kadm.Offsets{"t": {0: {Topic: "t", Partition: 0, At: 0}}}); err != nil {
+		t.Fatalf("commit (creates the offsets topic): %v", err)
+	}
+	c := dialRaw(t, b.Addr())
+	sp := c.produceRaw("__consumer_offsets", 0, -1, kafka.MakeBatch(t, 0, 1000, "forged"))
+	errCode(t, "produce to __consumer_offsets", sp.ErrorCode, kerr.InvalidTopicException)
+	offs, err := adm.FetchOffsets(testCtx(t), "g")
+	if err != nil {
+		t.Fatalf("fetch offsets: %v", err)
+	}
+	if o, ok := offs.Lookup("t", 0); !ok || o.At != 0 {
+		t.Fatalf("committed offset after refused append = %+v, %v; want 0", o, ok)
+	}
 }

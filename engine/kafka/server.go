@@ -50,6 +50,8 @@ type Config struct {
 	// MaxRequestBytes is socket.request.max.bytes: a larger frame closes the connection.
 	// 0 means 100 MiB.
 	MaxRequestBytes int32
+	// Observer receives request and byte counts for metrics; nil counts nothing.
+	Observer Observer
 }
 
 // Server serves the Kafka protocol on one or more listeners.
@@ -57,6 +59,7 @@ type Server struct {
 	cfg    Config
 	c      *cluster.Cluster
 	logger *slog.Logger
+	obs    Observer
 
 	ctx    context.Context // cancelled by Close: parks and waits end
 	cancel context.CancelFunc
@@ -81,11 +84,15 @@ func NewServer(cfg Config) *Server {
 	if cfg.MaxRequestBytes <= 0 {
 		cfg.MaxRequestBytes = 100 << 20
 	}
+	if cfg.Observer == nil {
+		cfg.Observer = nopObserver{}
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	return &Server{
 		cfg:       cfg,
 		c:         cfg.Cluster,
 		logger:    cfg.Logger,
+		obs:       cfg.Observer,
 		ctx:       ctx,
 		cancel:    cancel,
 		listeners: make(map[net.Listener]struct{}),

@@ -17,6 +17,7 @@ import (
 
 	"github.com/streamlite/streamlite/cmd/streamlite/internal/clientflags"
 	"github.com/streamlite/streamlite/engine"
+	"github.com/streamlite/streamlite/engine/admin"
 )
 
 // DefaultDataDir is the data directory when neither --data-dir nor STREAMLITE_DATA is set.
@@ -24,6 +25,7 @@ const DefaultDataDir = ".streamlite"
 
 type flags struct {
 	kafkaAddr      string
+	adminAddr      string
 	advertisedAddr string
 	anyPort        bool
 	dataDir        string
@@ -58,6 +60,7 @@ from the environment (STREAMLITE_KAFKA_ADDR, STREAMLITE_FLUSH, ...).`,
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&f.kafkaAddr, "kafka-addr", "127.0.0.1:9092", "Kafka listener address")
+	fl.StringVar(&f.adminAddr, "admin-addr", admin.DefaultAddr, "admin HTTP listener: /metrics, /healthz, /readyz")
 	fl.StringVar(&f.advertisedAddr, "advertised-kafka-addr", "", "address clients are told to connect to (default: the listener's)")
 	fl.BoolVar(&f.anyPort, "any-port", false, "listen on free ports instead of the defaults")
 	fl.StringVar(&f.dataDir, "data-dir", DefaultDataDir, "data directory (env STREAMLITE_DATA)")
@@ -80,6 +83,7 @@ func run(cmd *cobra.Command, f flags) error {
 	logger := slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), &slog.HandlerOptions{Level: level}))
 	cfg := engine.Config{
 		KafkaAddr:              f.kafkaAddr,
+		AdminAddr:              f.adminAddr,
 		AdvertisedAddr:         f.advertisedAddr,
 		Flush:                  engine.FlushPolicy(f.flush),
 		FlushInterval:          f.flushInterval,
@@ -90,6 +94,7 @@ func run(cmd *cobra.Command, f flags) error {
 	}
 	if f.anyPort {
 		cfg.KafkaAddr = anyPort(f.kafkaAddr)
+		cfg.AdminAddr = anyPort(f.adminAddr)
 	}
 	if !f.memory {
 		dir, err := filepath.Abs(f.dataDir)
@@ -101,6 +106,9 @@ func run(cmd *cobra.Command, f flags) error {
 	b, err := engine.Start(cmd.Context(), cfg)
 	if errors.Is(err, engine.ErrAddrInUse) {
 		return fmt.Errorf("kafka address %s is already in use: pick another with --kafka-addr, or use --any-port for free ports", cfg.KafkaAddr)
+	}
+	if errors.Is(err, engine.ErrAdminAddrInUse) {
+		return fmt.Errorf("admin address %s is already in use: pick another with --admin-addr, or use --any-port for free ports", cfg.AdminAddr)
 	}
 	if errors.Is(err, engine.ErrDataDirLocked) {
 		return fmt.Errorf("%v: stop that broker or choose another --data-dir", err)
@@ -132,6 +140,7 @@ func printBanner(w io.Writer, b *engine.Broker, took time.Duration) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "streamlite")
 	fmt.Fprintf(tw, "  kafka\t%s\n", b.KafkaAddr())
+	fmt.Fprintf(tw, "  metrics\thttp://%s/metrics\n", b.AdminAddr())
 	if b.DataDir() == "" {
 		fmt.Fprintf(tw, "  data\t(in memory: nothing is kept)\n")
 	} else {
