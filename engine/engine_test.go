@@ -45,7 +45,7 @@ func TestMetricsReportLag(t *testing.T) {
 		`kafka_consumergroup_lag{consumergroup="billing",partition="0",topic="orders"}`:            "60",
 		`kafka_consumergroup_current_offset{consumergroup="billing",partition="0",topic="orders"}`: "40",
 		`kafka_topic_partition_current_offset{partition="0",topic="orders"}`:                       "100",
-		`streamlite_requests_total{api="Produce"}`:                                                  "100",
+		`streamlite_requests_total{api="Produce"}`:                                                 "100",
 	} {
 		if got := metrics[name]; got != want {
 			t.Errorf("%s = %q, want %s", name, got, want)
