@@ -42,7 +42,8 @@ func deadDescription(name string) kmsg.DescribeGroupsResponseGroup {
 }
 
 func (g *group) describe() kmsg.DescribeGroupsResponseGroup {
-	if g.state == stateDead {
+	if g.state == stateDead || g.cg != nil {
+		// A consumer group is not a classic group: Kafka describes it as Dead (v0-5).
 		return deadDescription(g.name)
 	}
 	dg := kmsg.NewDescribeGroupsResponseGroup()
@@ -68,7 +69,7 @@ func (g *group) describe() kmsg.DescribeGroupsResponseGroup {
 }
 
 // ListGroups handles a ListGroups request: v4 filters by state (KIP-518), v5 by type
-// (KIP-848; every group here is "classic"). Filters match case-insensitively.
+// (KIP-848: "classic" or "consumer"). Filters match case-insensitively.
 func (c *Coordinator) ListGroups(ctx context.Context, req *kmsg.ListGroupsRequest) *kmsg.ListGroupsResponse {
 	resp := req.ResponseKind().(*kmsg.ListGroupsResponse)
 	if c.isClosed() {
@@ -86,23 +87,20 @@ func (c *Coordinator) ListGroups(ctx context.Context, req *kmsg.ListGroupsReques
 		}
 		return false
 	}
-	if !match(req.TypesFilter, "classic") {
-		return resp
-	}
 	for _, g := range c.all() {
 		ch := make(chan GroupSummary, 1)
 		if !g.submit(func() { ch <- g.summary() }) {
 			continue
 		}
 		s, ok := wait(c, ctx, ch)
-		if !ok || s.State == stateDead.String() || !match(req.StatesFilter, s.State) {
+		if !ok || s.State == stateDead.String() || !match(req.StatesFilter, s.State) || !match(req.TypesFilter, s.Type) {
 			continue
 		}
 		lg := kmsg.NewListGroupsResponseGroup()
 		lg.Group = s.Name
 		lg.ProtocolType = s.ProtocolType
 		lg.GroupState = s.State
-		lg.GroupType = "classic"
+		lg.GroupType = s.Type
 		resp.Groups = append(resp.Groups, lg)
 	}
 	return resp
@@ -135,6 +133,10 @@ func (c *Coordinator) DeleteGroups(ctx context.Context, req *kmsg.DeleteGroupsRe
 }
 
 func (g *group) deleteGroup(ch chan<- int16) {
+	if g.cg != nil && len(g.cg.members) > 0 && g.state != stateDead {
+		ch <- kerr.NonEmptyGroup.Code
+		return
+	}
 	switch g.state {
 	case stateDead:
 		ch <- kerr.GroupIDNotFound.Code

@@ -47,6 +47,11 @@ type Config struct {
 	MinSessionTimeout time.Duration
 	// MaxSessionTimeout is group.max.session.timeout.ms; 0 means 30 min.
 	MaxSessionTimeout time.Duration
+	// ConsumerHeartbeatInterval is group.consumer.heartbeat.interval.ms, the interval the
+	// consumer protocol (KIP-848) asks members to heartbeat at; 0 means 5 s (Kafka's).
+	ConsumerHeartbeatInterval time.Duration
+	// ConsumerSessionTimeout is group.consumer.session.timeout.ms; 0 means 45 s (Kafka's).
+	ConsumerSessionTimeout time.Duration
 	// OffsetsPartitions is offsets.topic.num.partitions, used when __consumer_offsets is
 	// created; 0 means 50. An existing topic keeps its own count.
 	OffsetsPartitions int32
@@ -94,6 +99,12 @@ func New(cfg Config) (*Coordinator, error) {
 	}
 	if cfg.MaxSessionTimeout <= 0 {
 		cfg.MaxSessionTimeout = DefaultMaxSessionTimeout
+	}
+	if cfg.ConsumerHeartbeatInterval <= 0 {
+		cfg.ConsumerHeartbeatInterval = DefaultConsumerHeartbeatInterval
+	}
+	if cfg.ConsumerSessionTimeout <= 0 {
+		cfg.ConsumerSessionTimeout = DefaultConsumerSessionTimeout
 	}
 	if cfg.OffsetsPartitions <= 0 {
 		cfg.OffsetsPartitions = DefaultOffsetsPartitions
@@ -361,11 +372,15 @@ func (c *Coordinator) CommittedOffsets() []CommittedOffset {
 
 // GroupSummary describes one group for metrics and the CLI.
 type GroupSummary struct {
-	Name         string
-	State        string // Kafka's names: Empty, PreparingRebalance, CompletingRebalance, Stable, Dead
+	Name string
+	// Type is "classic" or "consumer" (KIP-848).
+	Type string
+	// State is Kafka's name: Empty, PreparingRebalance, CompletingRebalance, Stable, Dead for a
+	// classic group; Empty, Assigning, Reconciling, Stable for a consumer group.
+	State        string
 	ProtocolType string
-	Protocol     string
-	Generation   int32
+	Protocol     string // the server assignor of a consumer group
+	Generation   int32  // the group epoch of a consumer group
 	Members      int
 }
 

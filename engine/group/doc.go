@@ -1,5 +1,6 @@
 // Package group is streamlite's group coordinator: the classic consumer-group protocol
-// (JoinGroup, SyncGroup, Heartbeat, LeaveGroup), committed offsets (OffsetCommit, OffsetFetch,
+// (JoinGroup, SyncGroup, Heartbeat, LeaveGroup), the KIP-848 consumer protocol
+// (ConsumerGroupHeartbeat, ConsumerGroupDescribe), committed offsets (OffsetCommit, OffsetFetch,
 // OffsetDelete) and group administration (DescribeGroups, ListGroups, DeleteGroups), answered as
 // Apache Kafka's GroupCoordinator answers them. engine/kafka decodes the requests and calls the
 // Coordinator; the Coordinator returns the kmsg responses.
@@ -47,6 +48,27 @@
 // as after a Kafka coordinator failover. Batches that are compressed, transactional control
 // batches, or fail their CRC are skipped (and logged); undecodable records are skipped.
 //
+// # The consumer protocol (KIP-848)
+//
+// A group is either classic or consumer (group.cg set). An empty classic group (offsets only,
+// as after a restart) becomes a consumer group on the first ConsumerGroupHeartbeat join, and an
+// empty consumer group a classic one on the first JoinGroup; a group with members of one
+// protocol refuses the other (GROUP_ID_NOT_FOUND, INCONSISTENT_GROUP_PROTOCOL): there is no
+// online migration. The coordinator assigns partitions with the "uniform" (default, sticky and
+// balanced) or "range" assignor, the one most members ask for. Any change of membership,
+// subscription, assignor or of the subscribed topics' partitions (seen at the next heartbeat)
+// bumps the group epoch and recomputes the target assignment at once. Members reconcile
+// incrementally: a partition moves only after its previous owner acknowledged revoking it (by
+// heartbeating without it). Commits of a consumer group come from members (OffsetCommit v9+)
+// and are checked as KIP-1251 relaxes Kafka's check: STALE_MEMBER_EPOCH for an epoch newer
+// than the member's, or for a partition given to the member after the request's epoch.
+// Members are not persisted: after a restart they get UNKNOWN_MEMBER_ID and rejoin; offsets
+// persist as for classic groups (no ConsumerGroup* records are written).
+//
+// group.consumer.heartbeat.interval.ms is 5 s and group.consumer.session.timeout.ms 45 s, as
+// in Kafka (Config fields). A member still reconciling is asked to heartbeat after 250 ms
+// instead, so a rebalance takes about one interval rather than several.
+//
 // # Defaults (Kafka's broker configs)
 //
 // group.min.session.timeout.ms 6000, group.max.session.timeout.ms 1800000,
@@ -58,5 +80,6 @@
 //
 // Offsets are never expired (offsets.retention.minutes); empty groups with offsets stay until
 // deleted. Offsets of a deleted topic stay until OffsetDelete or DeleteGroups. group.max.size is
-// unbounded. Transactional offset commits and the KIP-848 consumer protocol are not served yet.
+// unbounded. Transactional offset commits are not served yet. Subscription regexes use Go's RE2 syntax
+// (Kafka uses RE2/J; the two agree on common patterns).
 package group

@@ -13,6 +13,14 @@ import (
 	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
+// empty says the group has no members, under either protocol.
+func (g *group) empty() bool {
+	if g.cg != nil {
+		return len(g.cg.members) == 0
+	}
+	return g.state == stateEmpty
+}
+
 // state is a classic group's state, named as Kafka names them.
 type state int8
 
@@ -74,8 +82,6 @@ type member struct {
 	// deadline is when the member expires unless it heartbeats (zero: none armed).
 	deadline time.Time
 }
-
-func (m *member) awaitingJoin() bool { return m.joinCh != nil }
 
 // metadata returns the member's metadata for protocol.
 func (m *member) metadata(protocol string) []byte {
@@ -145,6 +151,9 @@ type group struct {
 
 	// subscribed is the topics the members of a consumer group subscribe to; nil if unknown.
 	subscribed map[string]bool
+
+	// cg is the consumer protocol's state (KIP-848); nil while the group is a classic group.
+	cg *cgroup
 
 	offsets   map[topicPartition]offset
 	inflight  int  // writes not yet completed
@@ -255,7 +264,7 @@ func (g *group) stop() {
 // group at its next offsets-expiration sweep; it is removed at once here.
 func (g *group) disposable() bool {
 	return g.state == stateEmpty && !g.persisted && len(g.members) == 0 && len(g.pending) == 0 &&
-		len(g.offsets) == 0 && g.inflight == 0
+		len(g.offsets) == 0 && g.inflight == 0 && (g.cg == nil || len(g.cg.members) == 0)
 }
 
 // dispose removes a disposable group unless work arrived for it meanwhile. Holding c.mu and
@@ -305,6 +314,7 @@ func (g *group) nextDeadline() time.Time {
 	for _, m := range g.members {
 		consider(m.deadline)
 	}
+	g.consumerDeadlines(consider)
 	return next
 }
 
@@ -344,6 +354,7 @@ func (g *group) expire(now time.Time) {
 	if !g.syncDeadline.IsZero() && !g.syncDeadline.After(now) {
 		g.onSyncDeadline()
 	}
+	g.expireConsumers(now)
 }
 
 // heartbeat re-arms m's session deadline.
@@ -473,6 +484,9 @@ func (g *group) computeSubscribed() {
 }
 
 func (g *group) isSubscribedTo(topic string) bool {
+	if g.cg != nil {
+		return g.consumerSubscribed(topic)
+	}
 	if g.subscribed == nil {
 		return true
 	}
@@ -499,7 +513,19 @@ func (g *group) validateMember(memberID string, instanceID *string) int16 {
 
 // summary describes the group for metrics.
 func (g *group) summary() GroupSummary {
+	if g.cg != nil && g.state != stateDead {
+		return GroupSummary{
+			Name:         g.name,
+			Type:         "consumer",
+			State:        g.cg.state(),
+			ProtocolType: "consumer",
+			Protocol:     g.cg.assignor,
+			Generation:   g.cg.epoch,
+			Members:      len(g.cg.members),
+		}
+	}
 	return GroupSummary{
+		Type:         "classic",
 		Name:         g.name,
 		State:        g.state.String(),
 		ProtocolType: g.protocolType,

@@ -66,6 +66,15 @@ func (g *group) join(cl Client, req *kmsg.JoinGroupRequest, ch chan<- *kmsg.Join
 		fail(kerr.CoordinatorNotAvailable.Code, req.MemberID)
 		return
 	}
+	if g.cg != nil {
+		// Classic members cannot join a consumer group with members (no online migration
+		// here); an empty consumer group becomes a classic group again.
+		if len(g.cg.members) > 0 {
+			fail(kerr.InconsistentGroupProtocol.Code, req.MemberID)
+			return
+		}
+		g.cg = nil
+	}
 	if !g.supportsProtocols(req.ProtocolType, req.Protocols) {
 		fail(kerr.InconsistentGroupProtocol.Code, req.MemberID)
 		return

@@ -82,7 +82,13 @@ func (g *group) validateCommit(req *kmsg.OffsetCommitRequest) int16 {
 
 func (g *group) commit(req *kmsg.OffsetCommitRequest, ch chan<- *kmsg.OffsetCommitResponse) {
 	resp := req.ResponseKind().(*kmsg.OffsetCommitResponse)
-	code := g.validateCommit(req)
+	var code int16
+	var stale func(topicPartition) bool
+	if g.cg != nil && g.state != stateDead {
+		code, stale = g.validateConsumerCommit(req)
+	} else {
+		code = g.validateCommit(req)
+	}
 	if code == 0 && g.state == stateCompletingRebalance {
 		// The member has its new generation but not its assignment yet.
 		code = kerr.RebalanceInProgress.Code
@@ -117,6 +123,9 @@ func (g *group) commit(req *kmsg.OffsetCommitRequest, ch chan<- *kmsg.OffsetComm
 				continue
 			case len(md) > maxMetadataBytes:
 				sp.ErrorCode = kerr.OffsetMetadataTooLarge.Code
+				continue
+			case stale != nil && stale(topicPartition{rt.Topic, rp.Partition}):
+				sp.ErrorCode = kerr.StaleMemberEpoch.Code
 				continue
 			}
 			le := rp.LeaderEpoch
@@ -189,7 +198,11 @@ func (c *Coordinator) OffsetFetch(ctx context.Context, req *kmsg.OffsetFetchRequ
 					topics = append(topics, fetchTopic{t.Topic, t.Partitions})
 				}
 			}
-			got, code := c.fetch(ctx, rg.Group, topics, rg.Topics == nil)
+			var member *fetchMember
+			if req.Version >= 9 {
+				member = &fetchMember{rg.MemberID, rg.MemberEpoch}
+			}
+			got, code := c.fetch(ctx, rg.Group, topics, rg.Topics == nil, member)
 			sg := kmsg.NewOffsetFetchResponseGroup()
 			sg.Group = rg.Group
 			sg.ErrorCode = code
@@ -212,7 +225,7 @@ func (c *Coordinator) OffsetFetch(ctx context.Context, req *kmsg.OffsetFetchRequ
 	for _, t := range req.Topics {
 		topics = append(topics, fetchTopic{t.Topic, t.Partitions})
 	}
-	got, code := c.fetch(ctx, req.Group, topics, req.Topics == nil && req.Version >= 2)
+	got, code := c.fetch(ctx, req.Group, topics, req.Topics == nil && req.Version >= 2, nil)
 	resp.ErrorCode = code
 	for _, ft := range got {
 		st := kmsg.NewOffsetFetchResponseTopic()
@@ -229,10 +242,30 @@ func (c *Coordinator) OffsetFetch(ctx context.Context, req *kmsg.OffsetFetchRequ
 	return resp
 }
 
+// fetchMember is the member id and epoch of an OffsetFetch v9+ (KIP-848).
+type fetchMember struct {
+	id    *string
+	epoch int32
+}
+
+type fetchResult struct {
+	topics []fetchedTopic
+	code   int16
+}
+
 // fetch returns the committed offsets of the named group for topics (every offset if all).
-func (c *Coordinator) fetch(ctx context.Context, name string, topics []fetchTopic, all bool) ([]fetchedTopic, int16) {
-	ch := make(chan []fetchedTopic, 1)
-	if !c.do(name, false, func(g *group) { ch <- g.fetch(topics, all) }) {
+// member, if set, is checked against a consumer group's members.
+func (c *Coordinator) fetch(ctx context.Context, name string, topics []fetchTopic, all bool, member *fetchMember) ([]fetchedTopic, int16) {
+	ch := make(chan fetchResult, 1)
+	if !c.do(name, false, func(g *group) {
+		if member != nil && g.cg != nil && g.state != stateDead {
+			if code := g.validateConsumerFetch(member.id, member.epoch); code != 0 {
+				ch <- fetchResult{code: code}
+				return
+			}
+		}
+		ch <- fetchResult{topics: g.fetch(topics, all)}
+	}) {
 		if c.isClosed() {
 			return nil, kerr.CoordinatorNotAvailable.Code
 		}
@@ -242,7 +275,7 @@ func (c *Coordinator) fetch(ctx context.Context, name string, topics []fetchTopi
 	if !ok {
 		return nil, kerr.CoordinatorNotAvailable.Code
 	}
-	return got, 0
+	return got.topics, got.code
 }
 
 func (g *group) fetch(topics []fetchTopic, all bool) []fetchedTopic {
@@ -318,7 +351,7 @@ func (g *group) offsetDelete(req *kmsg.OffsetDeleteRequest, ch chan<- *kmsg.Offs
 		resp.ErrorCode = kerr.GroupIDNotFound.Code
 		ch <- resp
 		return
-	case g.state != stateEmpty && g.protocolType != "consumer":
+	case !g.empty() && g.protocolType != "consumer" && g.cg == nil:
 		resp.ErrorCode = kerr.NonEmptyGroup.Code
 		ch <- resp
 		return
@@ -335,7 +368,7 @@ func (g *group) offsetDelete(req *kmsg.OffsetDeleteRequest, ch chan<- *kmsg.Offs
 			switch {
 			case !g.c.partitionExists(rt.Topic, rp.Partition):
 				sp.ErrorCode = kerr.UnknownTopicOrPartition.Code
-			case g.state != stateEmpty && g.isSubscribedTo(rt.Topic):
+			case !g.empty() && g.isSubscribedTo(rt.Topic):
 				sp.ErrorCode = kerr.GroupSubscribedToTopic.Code
 			default:
 				if _, ok := g.offsets[tp]; ok {

@@ -10,8 +10,8 @@ import (
 // v1 reads offsets kept by the coordinator (v0 read ZooKeeper in old Kafka; served the same
 // here); v2 null topics = every committed offset, and a top-level error code; v5 LeaderEpoch;
 // v6 flexible; v7 RequireStable (KIP-447; nothing is ever pending without transactions); v8
-// several groups per request (KIP-709); v9 member id and epoch (KIP-848, not checked for classic
-// groups). A partition with no committed offset is offset -1 with no error.
+// several groups per request (KIP-709); v9 member id and epoch (KIP-848: checked for consumer groups,
+// UNKNOWN_MEMBER_ID or STALE_MEMBER_EPOCH; not for classic groups). A partition with no committed offset is offset -1 with no error.
 
 func (s *Server) handleOffsetFetch(r *request, req *kmsg.OffsetFetchRequest) kmsg.Response {
 	if s.cfg.Groups == nil {

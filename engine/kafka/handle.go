@@ -64,6 +64,10 @@ func (s *Server) handle(r *request) *reply {
 		resp = s.handleDeleteGroups(r, req)
 	case *kmsg.OffsetDeleteRequest:
 		resp = s.handleOffsetDelete(r, req)
+	case *kmsg.ConsumerGroupHeartbeatRequest:
+		resp = s.handleConsumerGroupHeartbeat(r, req)
+	case *kmsg.ConsumerGroupDescribeRequest:
+		resp = s.handleConsumerGroupDescribe(r, req)
 	default:
 		resp = r.kreq.ResponseKind()
 		setErrorCodes(resp, unsupportedVersion)

@@ -39,6 +39,8 @@ var supportedAPIs = map[int16]apiRange{
 	kmsg.ListGroups.Int16():              {0, 5},
 	kmsg.DeleteGroups.Int16():            {0, 2},
 	kmsg.OffsetDelete.Int16():            {0, 0},
+	kmsg.ConsumerGroupHeartbeat.Int16():  {0, 1},
+	kmsg.ConsumerGroupDescribe.Int16():   {0, 1},
 }
 
 func versionSupported(key, version int16) bool {
