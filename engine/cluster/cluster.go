@@ -65,6 +65,9 @@ type Options struct {
 	// RetentionCheckInterval is how often Run enforces retention (log.retention.check.interval.ms);
 	// 0 means 10 s.
 	RetentionCheckInterval time.Duration
+	// CleanerInterval is how often Run offers every compacted partition a cleaning pass
+	// (log.cleaner.backoff.ms, 15 s in Kafka); 0 means 5 s.
+	CleanerInterval time.Duration
 }
 
 // Topic is one topic: its identity, its explicitly set configs and its partitions.
@@ -150,6 +153,9 @@ func Open(opts Options) (*Cluster, error) {
 	}
 	if opts.RetentionCheckInterval <= 0 {
 		opts.RetentionCheckInterval = 10 * time.Second
+	}
+	if opts.CleanerInterval <= 0 {
+		opts.CleanerInterval = 5 * time.Second
 	}
 	if opts.DataDir != "" && opts.Flusher == nil {
 		return nil, errors.New("cluster: a data dir needs a flusher")
@@ -574,8 +580,24 @@ func (c *Cluster) NextProducerID() (int64, error) {
 	return id, nil
 }
 
-// Run enforces retention on every partition every RetentionCheckInterval until ctx ends.
+// Run enforces retention on every partition every RetentionCheckInterval, and cleans compacted
+// partitions every CleanerInterval on a goroutine of its own (a long pass never delays
+// retention), until ctx ends; it returns once both have stopped.
 func (c *Cluster) Run(ctx context.Context) {
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	wg.Go(func() {
+		t := time.NewTicker(c.opts.CleanerInterval)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case now := <-t.C:
+				c.Clean(now)
+			}
+		}
+	})
 	t := time.NewTicker(c.opts.RetentionCheckInterval)
 	defer t.Stop()
 	for {
@@ -597,6 +619,30 @@ func (c *Cluster) EnforceRetention(now time.Time) {
 				c.logger.Warn("retention", "topic", t.Name, "partition", i, "err", err)
 			} else if n > 0 {
 				c.logger.Info("retention removed segments", "topic", t.Name, "partition", i, "segments", n)
+			}
+		}
+	}
+}
+
+// Clean offers every partition of a compacted topic one cleaning pass (log.Partition.Clean) and
+// logs each pass that ran.
+func (c *Cluster) Clean(now time.Time) {
+	for _, t := range c.Topics() {
+		for i, p := range t.Partitions() {
+			if p == nil || !p.Compacted() {
+				continue
+			}
+			res, err := p.Clean(now)
+			switch {
+			case err != nil && !errors.Is(err, log.ErrClosed):
+				c.logger.Warn("log cleaner", "topic", t.Name, "partition", i, "err", err)
+			case res.Cleaned:
+				c.logger.Info("log cleaner cleaned", "topic", t.Name, "partition", i, "reason", res.Reason,
+					"dirty_ratio", res.DirtyRatio, "clean_up_to", res.EndOffset,
+					"segments_before", res.SegmentsBefore, "segments_after", res.SegmentsAfter,
+					"bytes_before", res.BytesBefore, "bytes_after", res.BytesAfter,
+					"records_removed", res.RecordsRemoved, "tombstones_removed", res.TombstonesRemoved,
+					"took", res.Duration)
 			}
 		}
 	}

@@ -36,7 +36,8 @@ type ConfigDef struct {
 
 // topicConfigDefs are every topic config Kafka 4.0 knows, with Kafka's defaults. streamlite
 // enforces the ones its log implements (retention, segments, max.message.bytes, timestamp type,
-// min.insync.replicas) and stores the rest so tools that set them keep working.
+// min.insync.replicas, cleanup.policy and the compaction settings) and stores the rest so tools
+// that set them keep working.
 var topicConfigDefs = []ConfigDef{
 	{Name: "cleanup.policy", Kind: KindList, Default: "delete", Doc: "delete and/or compact", Check: checkList("delete", "compact")},
 	{Name: "compression.type", Kind: KindString, Default: "producer", Check: checkOneOf("producer", "uncompressed", "gzip", "snappy", "lz4", "zstd")},
@@ -122,7 +123,31 @@ func logConfig(set map[string]string) log.Config {
 		RetentionBytes:     effectiveInt(set, "retention.bytes"),
 		IndexIntervalBytes: int(effectiveInt(set, "index.interval.bytes")),
 		LogAppendTime:      effective(set, "message.timestamp.type") == "LogAppendTime",
+		CleanupPolicy:      log.ParseCleanupPolicy(effective(set, "cleanup.policy")),
+		// log.Config reads 0 as "default"; Kafka's 0 is a negative value there.
+		DeleteRetentionMs:      zeroAsNegative(effectiveInt(set, "delete.retention.ms")),
+		MinCleanableDirtyRatio: float64(zeroAsNegative(effectiveFloat(set, "min.cleanable.dirty.ratio"))),
+		MinCompactionLagMs:     effectiveInt(set, "min.compaction.lag.ms"),
+		MaxCompactionLagMs:     effectiveInt(set, "max.compaction.lag.ms"),
 	}
+}
+
+func effectiveFloat(set map[string]string, name string) float64 {
+	f, err := strconv.ParseFloat(strings.TrimSpace(effective(set, name)), 64)
+	if err != nil { // validated on the way in; the default always parses
+		d, _ := TopicConfigDef(name)
+		f, _ = strconv.ParseFloat(d.Default, 64)
+	}
+	return f
+}
+
+// zeroAsNegative maps a Kafka value of 0 to -1, log.Config's spelling of 0
+// for settings whose zero value means the default.
+func zeroAsNegative[T int64 | float64](v T) T {
+	if v == 0 {
+		return -1
+	}
+	return v
 }
 
 func checkLong(lo int64) func(string) string {

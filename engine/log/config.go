@@ -1,6 +1,9 @@
 package log
 
-import "math"
+import (
+	"math"
+	"strings"
+)
 
 // Defaults filled in for zero fields of Config.
 const (
@@ -10,7 +13,42 @@ const (
 	DefaultIndexIntervalBytes = 4096                 // index.interval.bytes
 	// DefaultProducerIDExpirationMs is producer.id.expiration.ms (1 day).
 	DefaultProducerIDExpirationMs = 24 * 3600 * 1000
+	// DefaultDeleteRetentionMs is delete.retention.ms (1 day).
+	DefaultDeleteRetentionMs = 24 * 3600 * 1000
+	// DefaultMinCleanableDirtyRatio is min.cleanable.dirty.ratio.
+	DefaultMinCleanableDirtyRatio = 0.5
 )
+
+// CleanupPolicy mirrors cleanup.policy: which of deletion by retention and
+// compaction apply to a partition. The zero value means CleanupDelete.
+type CleanupPolicy uint8
+
+const (
+	// CleanupDelete deletes whole closed segments past retention.ms or
+	// retention.bytes (EnforceRetention).
+	CleanupDelete CleanupPolicy = 1 << iota
+	// CleanupCompact keeps only the latest record of each key (Clean).
+	CleanupCompact
+)
+
+// ParseCleanupPolicy reads a cleanup.policy list ("delete", "compact",
+// "compact,delete"); unknown entries are ignored and an empty result is
+// CleanupDelete, Kafka's default.
+func ParseCleanupPolicy(s string) CleanupPolicy {
+	var p CleanupPolicy
+	for _, e := range strings.Split(s, ",") {
+		switch strings.TrimSpace(e) {
+		case "delete":
+			p |= CleanupDelete
+		case "compact":
+			p |= CleanupCompact
+		}
+	}
+	if p == 0 {
+		p = CleanupDelete
+	}
+	return p
+}
 
 // Config holds one partition's settings, mirroring Kafka topic configs. The
 // zero value is usable: zero fields take the Kafka defaults.
@@ -29,7 +67,36 @@ type Config struct {
 	// stamps maxTimestamp (and firstTimestamp) with now, sets attribute bit
 	// 3 and recomputes the CRC.
 	LogAppendTime bool
+
+	// CleanupPolicy mirrors cleanup.policy; 0 means CleanupDelete. With
+	// CleanupCompact alone, retention.ms and retention.bytes delete
+	// nothing; with both, both apply.
+	CleanupPolicy CleanupPolicy
+	// DeleteRetentionMs mirrors delete.retention.ms: how long a tombstone
+	// stays after the cleaning pass that first saw it; 0 means the default
+	// 1 day, a negative value means 0 (gone at the next pass after that).
+	DeleteRetentionMs int64
+	// MinCleanableDirtyRatio mirrors min.cleanable.dirty.ratio: Clean runs
+	// a pass once the dirty bytes are at least this share of the cleanable
+	// closed segments; 0 means the default 0.5, a negative value means 0
+	// (clean whenever anything is dirty).
+	MinCleanableDirtyRatio float64
+	// MinCompactionLagMs mirrors min.compaction.lag.ms: a segment holding a
+	// record newer than now minus this is not cleaned yet; 0 (the default)
+	// means no lag.
+	MinCompactionLagMs int64
+	// MaxCompactionLagMs mirrors max.compaction.lag.ms: a dirty segment
+	// whose first batch is older than this forces a pass whatever the
+	// ratio, and a compacted partition's active segment rolls after at most
+	// this long (as segment.ms); 0 means the default MaxInt64 (never).
+	MaxCompactionLagMs int64
 }
+
+// compact reports whether the policy includes compaction.
+func (cfg *Config) compact() bool { return cfg.CleanupPolicy&CleanupCompact != 0 }
+
+// deletes reports whether the policy includes deletion by retention.
+func (cfg *Config) deletes() bool { return cfg.CleanupPolicy&CleanupDelete != 0 }
 
 // withDefaults returns cfg with zero fields replaced by defaults and
 // out-of-range values clamped. It is the only place defaults are chosen.
@@ -55,6 +122,32 @@ func (cfg Config) withDefaults() Config {
 	}
 	if cfg.ProducerIDExpirationMs <= 0 {
 		cfg.ProducerIDExpirationMs = DefaultProducerIDExpirationMs
+	}
+	if cfg.CleanupPolicy&(CleanupDelete|CleanupCompact) == 0 {
+		cfg.CleanupPolicy = CleanupDelete
+	}
+	switch {
+	case cfg.DeleteRetentionMs == 0:
+		cfg.DeleteRetentionMs = DefaultDeleteRetentionMs
+	case cfg.DeleteRetentionMs < 0:
+		cfg.DeleteRetentionMs = 0
+	}
+	switch {
+	case cfg.MinCleanableDirtyRatio == 0:
+		cfg.MinCleanableDirtyRatio = DefaultMinCleanableDirtyRatio
+	case cfg.MinCleanableDirtyRatio < 0:
+		cfg.MinCleanableDirtyRatio = 0
+	}
+	if cfg.MinCompactionLagMs < 0 {
+		cfg.MinCompactionLagMs = 0
+	}
+	if cfg.MaxCompactionLagMs <= 0 {
+		cfg.MaxCompactionLagMs = math.MaxInt64
+	}
+	// Kafka rolls a compacted log's active segment by max.compaction.lag.ms
+	// too, so its records become cleanable in time (KIP-354).
+	if cfg.compact() && cfg.MaxCompactionLagMs < cfg.SegmentMs {
+		cfg.SegmentMs = cfg.MaxCompactionLagMs
 	}
 	return cfg
 }

@@ -12,7 +12,13 @@
 //  3. For acks=all call Durable(LastOffset, done) and answer in done. For
 //     acks=0/1 answer at once: the flusher fsyncs the partition promptly.
 //  4. Fetch with Read up to HighWatermark; park on Watch for more.
-//  5. Periodically call EnforceRetention. Close partitions, then the Flusher.
+//  5. Periodically call EnforceRetention, and Clean on a partition whose
+//     cleanup.policy includes compact (Compacted). Clean runs a pass only
+//     when one is due and never blocks Append or Read; the produce path
+//     must refuse records without a key on a Compacted partition (Kafka's
+//     INVALID_RECORD), which the log cannot see since it never decodes
+//     records on append. Close partitions, then the Flusher; Close stops a
+//     running pass.
 //
 // # On-disk format
 //
@@ -25,6 +31,11 @@
 //	00000000000000000000.timeindex  time index
 //	00000000000000004096.snapshot   producer state at offset 4096 (see below)
 //	log-start-offset.checkpoint     decimal log start offset, if ever moved
+//	cleaner-offset.checkpoint       "offset horizon": everything below offset is clean; the
+//	                                earliest kept tombstone's delete horizon (ms, 0 none)
+//	00000000000000000000.log.cleaned  a cleaning pass's output, not yet committed
+//	00000000000000000000.00000000000000004096.swap
+//	                                committed cleaned segment replacing bases [0, 4096)
 //
 // The .log file is a sequence of record batches exactly as on the wire:
 //
@@ -94,6 +105,51 @@
 // DeleteRecordsBefore); the one at the first segment's base stays, and each
 // snapshot holds every producer still known, not only those whose batches
 // remain.
+//
+// # Compaction
+//
+// Clean is Kafka's log cleaner. A pass maps each key of the dirty section
+// (closed segments from the cleaner checkpoint to the first segment that is
+// not below the high watermark or holds a record newer than
+// min.compaction.lag.ms; the active segment is never cleaned) to its
+// latest offset, then rewrites every closed segment below the section's end,
+// in groups merged while their sizes sum to at most segment.bytes, keeping a
+// record only if no later record of its key is in the map. Records without
+// a key are dropped, as Kafka's cleaner does.
+//
+// Offsets never change, as in Kafka: a rewritten batch keeps its baseOffset,
+// lastOffsetDelta, producer id, epoch and base sequence, and each record its
+// offset delta; numRecords, the CRC and maxTimestamp (CreateTime) are
+// recomputed, the records re-encoded and recompressed with the batch's
+// codec. So a batch still spans its original offsets, the indexes keep
+// working (they key on a batch's last offset), and a Read or timestamp
+// lookup at an offset inside a gap gets the next batch. A batch emptied of
+// records is dropped, unless it is its idempotent producer's newest: then
+// its header stays with numRecords 0, so producer state rebuilt from batch
+// headers still knows the producer's last sequence. Control and
+// transactional batches are kept whole and hide no other record until
+// transactions land.
+//
+// A tombstone (null value) is kept until delete.retention.ms after the pass
+// that first kept it. That pass records the horizon in the batch as KIP-534
+// does: attribute bit 6 set, firstTimestamp the horizon and the record
+// timestamp deltas rebased on it, so clients still read each record's own
+// timestamp. A later pass past the horizon removes the tombstone; the
+// checkpoint file remembers the earliest horizon so that pass runs on time,
+// across restarts too.
+//
+// A group is swapped in crash-safely. Its cleaned copy is written to
+// BASE.log.cleaned and fsynced; renaming it to BASE.END.swap and fsyncing
+// the directory is the commit point; the group leaves the in-memory list
+// (readers keep their references; a reader crossing to the next segment
+// notices the swap by a generation count and finds its offset again); the
+// group's other files and BASE's index files are removed and the directory
+// fsynced; BASE.END.swap is renamed over BASE.log and the directory fsynced;
+// the index files are written. Open removes any .log.cleaned (not
+// committed) and completes any .swap (removes every segment with a base in
+// [BASE, END), renames it to BASE.log), so a kill at any moment leaves
+// either the old segments or the cleaned one, never both. The checkpoint
+// is written last; a pass killed before it is redone, harmlessly.
 //
 // # Durability and recovery
 //

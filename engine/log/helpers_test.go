@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"hash/crc32"
 	"log/slog"
+	"sync"
 	"testing"
 	"time"
 
@@ -100,18 +101,21 @@ func compress(t testing.TB, codec int, src []byte, xerial bool) []byte {
 		buf.Write(blk)
 	case codecLZ4:
 		w := lz4.NewWriter(&buf)
+		w.Apply(lz4.BlockSizeOption(lz4.Block64Kb)) // as Kafka clients; 4 MiB blocks cost a 4 MiB buffer per read
 		w.Write(src)
 		w.Close()
 	case codecZstd:
-		e, err := zstd.NewWriter(nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer e.Close()
-		return e.EncodeAll(src, nil)
+		testZstdOnce.Do(func() { testZstd, _ = zstd.NewWriter(nil) })
+		return testZstd.EncodeAll(src, nil)
 	}
 	return buf.Bytes()
 }
+
+// testZstd is the tests' own zstd encoder, created once (it is costly).
+var (
+	testZstdOnce sync.Once
+	testZstd     *zstd.Encoder
+)
 
 // variant is one way to run the suite: on disk or in memory.
 type variant struct {

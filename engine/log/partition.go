@@ -14,17 +14,34 @@ import (
 //
 // Lock order (take left before right, never the reverse):
 //
-//	a (append state) → s (segment list) → f (durability waiters and watchers)
+//	cl (cleaning pass) → m (closed-segment changes) → a (append state) → s (segment list) → f (durability waiters and watchers)
 //	a → Flusher.mu (Append marking the partition dirty)
 //
 // The flusher goroutine takes Flusher.mu alone, then s, then f, never a.
 // No lock is held across a read of segment bytes; a is held across the
-// write of a batch, which only other mutators wait for.
+// write of a batch, which only other mutators wait for. Clean holds cl for
+// its whole pass but m only to commit one cleaned group, and a and s only
+// briefly, so appends, reads and retention never wait for a pass.
 type Partition struct {
 	dir    string // "" in memory mode
 	logger *slog.Logger
 	fl     *Flusher    // nil: no background flushing (memory mode, or Open without a flusher)
 	policy FlushPolicy // fl's policy, FlushNone when fl is nil
+
+	// cl serializes cleaning passes; Close and Remove take it (after
+	// setting cleanStop) so no pass outlives the partition.
+	cl sync.Mutex
+	// m serializes changes to the closed segments: a cleaned group's commit
+	// against EnforceRetention, DeleteRecordsBefore, Close and Remove.
+	m sync.Mutex
+	// c is the cleaner's state, guarded by cl (and set by recover).
+	c struct {
+		checkpoint int64 // first offset not known clean (cleaner-offset.checkpoint)
+		horizon    int64 // earliest delete horizon of a kept tombstone (ms); 0 none
+		// hook, set only by tests, runs at each step of a pass; an error
+		// stops the pass there as a kill would (nothing is undone).
+		hook func(step string) error
+	}
 
 	// a serializes mutators: Append, roll, retention, DeleteRecordsBefore,
 	// SetConfig, Close.
@@ -44,6 +61,10 @@ type Partition struct {
 		unsynced     []*segment // sealed since the last flush round, one reference each
 		needDirSync  bool       // a segment file was created since the last flush round
 		pendingSnaps []int64    // snapshots written at rolls, published by the next flush round
+		// gen counts replacements of closed segments by the cleaner, so a
+		// reader walking segment to segment notices the list changed
+		// under it and looks its offset up again.
+		gen uint64
 	}
 
 	// f guards what the flusher completes.
@@ -59,6 +80,9 @@ type Partition struct {
 	size     atomic.Int64 // bytes of all segments; stored with s held
 	closed   atomic.Bool
 	dirty    atomic.Bool // queued on the flusher
+
+	compacted atomic.Bool // the policy includes compaction; mirrors a.cfg
+	cleanStop atomic.Bool // set by Close and Remove: a running pass stops at the next batch
 }
 
 // AppendResult describes where Append put a batch.
@@ -78,6 +102,7 @@ func newPartition(dir string, cfg Config, fl *Flusher, logger *slog.Logger) *Par
 		p.policy = fl.policy
 	}
 	p.a.cfg = cfg.withDefaults()
+	p.compacted.Store(p.a.cfg.compact())
 	p.a.producers = make(producers)
 	return p
 }
@@ -169,8 +194,11 @@ func (p *Partition) Append(batch []byte, now time.Time) (AppendResult, error) {
 	nowMs := now.UnixMilli()
 	base := p.leo.Load()
 	last := base + int64(h.lastOffsetDelta)
-	// Only mutators (holding a) change the list, so reading it without s is safe here.
+	// The cleaner replaces closed segments without a, so the list is read
+	// under s; the active segment itself changes only with a held.
+	p.s.RLock()
 	seg := p.s.segs[len(p.s.segs)-1]
+	p.s.RUnlock()
 	if seg.size > 0 && (seg.size+int64(len(batch)) > cfg.SegmentBytes ||
 		nowMs-seg.rollTs >= cfg.SegmentMs || !seg.fits(last)) {
 		var err error
@@ -233,7 +261,9 @@ func (p *Partition) Append(batch []byte, now time.Time) (AppendResult, error) {
 // the producer snapshot at base (expiring producers idle at nowMs). a must
 // be held.
 func (p *Partition) rollLocked(base, nowMs int64) (*segment, error) {
+	p.s.RLock()
 	old := p.s.segs[len(p.s.segs)-1]
+	p.s.RUnlock()
 	if old.base == base && old.size == 0 {
 		return old, nil
 	}
@@ -273,18 +303,31 @@ func (p *Partition) LogStartOffset() int64 { return p.logStart.Load() }
 func (p *Partition) Size() int64 { return p.size.Load() }
 
 // SetConfig replaces the partition's settings; they apply from the next
-// Append or EnforceRetention.
+// Append, EnforceRetention or Clean.
 func (p *Partition) SetConfig(cfg Config) {
 	p.a.Lock()
 	p.a.cfg = cfg.withDefaults()
+	p.compacted.Store(p.a.cfg.compact())
 	p.a.Unlock()
 }
+
+// Compacted reports whether cleanup.policy includes compact. Kafka refuses
+// a record without a key on such a topic at produce time (INVALID_RECORD,
+// "Compacted topic cannot accept message without key"); the wire layer
+// checks that, since the log never decodes records on the produce path.
+// Safe to call from any goroutine; no lock.
+func (p *Partition) Compacted() bool { return p.compacted.Load() }
 
 // Close syncs every written byte, writes the active segment's index files
 // and the producer snapshot at the log end (fsynced, so the next Open reads
 // no batch headers for producer state) and closes the files. Durable
 // callbacks still pending complete. Every later call returns ErrClosed.
 func (p *Partition) Close() error {
+	p.cleanStop.Store(true)
+	p.cl.Lock()
+	defer p.cl.Unlock()
+	p.m.Lock()
+	defer p.m.Unlock()
 	p.a.Lock()
 	defer p.a.Unlock()
 	if p.closed.Swap(true) {
@@ -331,6 +374,11 @@ func (p *Partition) closeLocked(snapshot bool) error {
 
 // Remove closes the partition and deletes its directory.
 func (p *Partition) Remove() error {
+	p.cleanStop.Store(true)
+	p.cl.Lock()
+	defer p.cl.Unlock()
+	p.m.Lock()
+	defer p.m.Unlock()
 	p.a.Lock()
 	defer p.a.Unlock()
 	if p.closed.Swap(true) {

@@ -28,7 +28,7 @@ func (p *Partition) Read(offset int64, maxBytes int, minOne bool, buf []byte) ([
 	if offset == hw {
 		return buf, nil
 	}
-	seg, pos, end := p.segmentAt(offset)
+	seg, pos, end, gen := p.segmentAt(offset)
 	if seg == nil {
 		return buf, ErrOffsetOutOfRange
 	}
@@ -40,21 +40,26 @@ func (p *Partition) Read(offset int64, maxBytes int, minOne bool, buf []byte) ([
 			return out, err
 		}
 		// offset falls after this segment's last batch (a gap left by a
-		// cut tail): the next segment starts after it.
-		seg, pos, end = p.segmentAfter(base)
+		// cut tail or by compaction): the next segment holds what follows.
+		seg, pos, end, gen = p.segmentAfter(base, offset, gen)
 	}
 	return buf, nil
 }
 
 // segmentAt returns, with a reference, the segment holding offset (the
-// first one if offset is below all), the index position to scan from and
-// the segment's size. nil if the partition has no segments (closed).
-func (p *Partition) segmentAt(offset int64) (*segment, int64, int64) {
+// first one if offset is below all), the index position to scan from, the
+// segment's size and the list generation. nil if the partition has no
+// segments (closed).
+func (p *Partition) segmentAt(offset int64) (*segment, int64, int64, uint64) {
 	p.s.RLock()
 	defer p.s.RUnlock()
+	return p.segmentAtLocked(offset)
+}
+
+func (p *Partition) segmentAtLocked(offset int64) (*segment, int64, int64, uint64) {
 	segs := p.s.segs
 	if len(segs) == 0 {
-		return nil, 0, 0
+		return nil, 0, 0, p.s.gen
 	}
 	i := sort.Search(len(segs), func(i int) bool { return segs[i].base > offset }) - 1
 	var pos int64
@@ -69,22 +74,29 @@ func (p *Partition) segmentAt(offset int64) (*segment, int64, int64) {
 	}
 	s := segs[i]
 	s.acquire()
-	return s, pos, s.size
+	return s, pos, s.size, p.s.gen
 }
 
-// segmentAfter returns, with a reference, the first segment whose base is
-// above base, with scan position 0 and its size; nil if none.
-func (p *Partition) segmentAfter(base int64) (*segment, int64, int64) {
+// segmentAfter returns, with a reference, the segment to read after the one
+// at base found no batch ending at or after offset: the first segment whose
+// base is above base, with scan position 0 and its size; nil if none. If the
+// cleaner replaced segments since gen, it is the segment holding offset in
+// the new list instead (a cleaned segment starting below base may hold the
+// batches that follow).
+func (p *Partition) segmentAfter(base, offset int64, gen uint64) (*segment, int64, int64, uint64) {
 	p.s.RLock()
 	defer p.s.RUnlock()
+	if p.s.gen != gen {
+		return p.segmentAtLocked(offset)
+	}
 	segs := p.s.segs
 	i := sort.Search(len(segs), func(i int) bool { return segs[i].base > base })
 	if i == len(segs) {
-		return nil, 0, 0
+		return nil, 0, 0, gen
 	}
 	s := segs[i]
 	s.acquire()
-	return s, 0, s.size
+	return s, 0, s.size, gen
 }
 
 // readSegment does Read's work inside one segment. found=false means the
@@ -156,7 +168,7 @@ func readFull(st store, b []byte, off int64) error {
 // from up to (excluding) the first at or above hw, across segments, until fn
 // returns false or an error. fn may read the batch from seg.st at pos.
 func (p *Partition) forEachBatch(from, hw int64, fn func(seg *segment, pos int64, h *header) (bool, error)) error {
-	seg, pos, end := p.segmentAt(from)
+	seg, pos, end, gen := p.segmentAt(from)
 	var scratch [batchHeaderSize]byte
 	for seg != nil {
 		for pos+batchHeaderSize <= end {
@@ -179,12 +191,13 @@ func (p *Partition) forEachBatch(from, hw int64, fn func(seg *segment, pos int64
 					seg.release()
 					return err
 				}
+				from = h.lastOffset() + 1 // after a segment swap, resume past it
 			}
 			pos += int64(h.size())
 		}
 		base := seg.base
 		seg.release()
-		seg, pos, end = p.segmentAfter(base)
+		seg, pos, end, gen = p.segmentAfter(base, from, gen)
 	}
 	return nil
 }

@@ -5,12 +5,8 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"io"
 
-	"github.com/klauspost/compress/gzip"
 	"github.com/klauspost/compress/snappy"
-	"github.com/klauspost/compress/zstd"
-	"github.com/pierrec/lz4/v4"
 )
 
 // Compression codecs in attribute bits 0-2.
@@ -77,28 +73,23 @@ func recordTimes(b []byte, fn func(recordTime) bool) error {
 	return nil
 }
 
-// decompress returns the uncompressed record bytes.
+// decompress returns the uncompressed record bytes (src itself when
+// uncompressed), refusing more than maxDecompressed bytes.
 func decompress(codec int, src []byte) ([]byte, error) {
 	switch codec {
 	case codecNone:
 		return src, nil
 	case codecGzip:
-		r, err := gzip.NewReader(bytes.NewReader(src))
-		if err != nil {
-			return nil, err
-		}
-		defer r.Close()
-		return io.ReadAll(r)
+		return gunzip(src)
 	case codecSnappy:
 		return unsnappy(src)
 	case codecLZ4:
-		return io.ReadAll(lz4.NewReader(bytes.NewReader(src)))
+		return unlz4(src)
 	case codecZstd:
-		d, err := zstd.NewReader(nil, zstd.WithDecoderConcurrency(1))
+		d, _, err := zstdCoders()
 		if err != nil {
 			return nil, err
 		}
-		defer d.Close()
 		return d.DecodeAll(src, nil)
 	default:
 		return nil, fmt.Errorf("unknown compression codec %d", codec)
@@ -108,6 +99,9 @@ func decompress(codec int, src []byte) ([]byte, error) {
 // unsnappy decodes raw snappy or Xerial-framed snappy.
 func unsnappy(src []byte) ([]byte, error) {
 	if !bytes.HasPrefix(src, xerialMagic) {
+		if n, err := snappy.DecodedLen(src); err == nil && n > maxDecompressed {
+			return nil, errTooBig
+		}
 		return snappy.Decode(nil, src)
 	}
 	if len(src) < 16 {
@@ -123,6 +117,9 @@ func unsnappy(src []byte) ([]byte, error) {
 		src = src[4:]
 		if n < 0 || n > len(src) {
 			return nil, errors.New("xerial snappy block past end")
+		}
+		if dn, err := snappy.DecodedLen(src[:n]); err == nil && len(out)+dn > maxDecompressed {
+			return nil, errTooBig
 		}
 		blk, err := snappy.Decode(nil, src[:n])
 		if err != nil {

@@ -78,6 +78,9 @@ func scanStore(st store, pos, end, expect int64, checkCRC bool, fn func(pos int6
 
 // recover loads the partition directory: see Open.
 func (p *Partition) recover() error {
+	if err := p.recoverCleaner(); err != nil {
+		return err
+	}
 	ents, err := os.ReadDir(p.dir)
 	if err != nil {
 		return fmt.Errorf("log: reading partition dir: %w", err)
@@ -103,6 +106,9 @@ func (p *Partition) recover() error {
 	slices.Sort(bases)
 	logStart, err := p.readCheckpoint()
 	if err != nil {
+		return err
+	}
+	if err := p.readCleanerCheckpoint(); err != nil {
 		return err
 	}
 	// Segments wholly below the log start were being deleted when the

@@ -16,6 +16,8 @@ import (
 // keeps it. An offset above the high watermark is ErrOffsetOutOfRange. It
 // returns the new log start offset, which never moves backwards.
 func (p *Partition) DeleteRecordsBefore(offset int64) (int64, error) {
+	p.m.Lock()
+	defer p.m.Unlock()
 	p.a.Lock()
 	defer p.a.Unlock()
 	if p.closed.Load() {
@@ -55,16 +57,22 @@ func (p *Partition) DeleteRecordsBefore(offset int64) (int64, error) {
 // past retention.ms (by the segment's max timestamp) or while the log without
 // them still holds retention.bytes. The active segment and segments not yet
 // below the high watermark are kept. It returns how many segments it removed.
+// A partition whose cleanup.policy is compact alone keeps every segment.
 func (p *Partition) EnforceRetention(now time.Time) (int, error) {
+	p.m.Lock()
+	defer p.m.Unlock()
 	p.a.Lock()
 	defer p.a.Unlock()
 	if p.closed.Load() {
 		return 0, ErrClosed
 	}
 	cfg := p.a.cfg
+	if !cfg.deletes() {
+		return 0, nil
+	}
 	nowMs := now.UnixMilli()
 	hw := p.hw.Load()
-	segs := p.s.segs // only mutators change it, and a is held
+	segs := p.s.segs // changed only with a or m held, and both are
 	total := p.size.Load()
 	n := 0
 	for ; n < len(segs)-1 && segs[n+1].base <= hw; n++ {
@@ -121,13 +129,22 @@ func (p *Partition) writeCheckpoint(offset int64) error {
 	if p.dir == "" {
 		return nil
 	}
-	name := filepath.Join(p.dir, checkpointName)
+	if err := writeFileSynced(p.dir, checkpointName, strconv.FormatInt(offset, 10)+"\n"); err != nil {
+		return fmt.Errorf("log: writing log start checkpoint: %w", err)
+	}
+	return nil
+}
+
+// writeFileSynced replaces dir/name with content durably: a temporary file
+// written and fsynced, renamed over name, then the directory fsynced.
+func writeFileSynced(dir, name, content string) error {
+	name = filepath.Join(dir, name)
 	tmp := name + ".tmp"
 	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
 	if err != nil {
-		return fmt.Errorf("log: writing log start checkpoint: %w", err)
+		return err
 	}
-	_, err = f.WriteString(strconv.FormatInt(offset, 10) + "\n")
+	_, err = f.WriteString(content)
 	if err == nil {
 		err = f.Sync()
 	}
@@ -138,7 +155,8 @@ func (p *Partition) writeCheckpoint(offset int64) error {
 		err = os.Rename(tmp, name)
 	}
 	if err != nil {
-		return fmt.Errorf("log: writing log start checkpoint: %w", err)
+		os.Remove(tmp)
+		return err
 	}
-	return syncDir(p.dir)
+	return syncDir(dir)
 }
