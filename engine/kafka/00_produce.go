@@ -77,6 +77,17 @@ func (s *Server) handleProduce(r *request, req *kmsg.ProduceRequest) *reply {
 				sp.ErrorMessage = errorMessage(err)
 				continue
 			}
+			if p.Compacted() {
+				if null, err := log.HasNullKey(rp.Records); err != nil || null {
+					sp.ErrorCode = kerr.InvalidRecord.Code
+					msg := "compacted topic cannot accept message without key"
+					if err != nil {
+						msg = err.Error()
+					}
+					sp.ErrorMessage = &msg
+					continue
+				}
+			}
 			res, err := p.Append(rp.Records, now)
 			if err != nil {
 				sp.ErrorCode = errorCode(err)

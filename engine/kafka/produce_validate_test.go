@@ -2,12 +2,14 @@ package kafka_test
 
 import (
 	"encoding/binary"
+	"errors"
 	"testing"
 
 	"github.com/streamlite/streamlite/engine/enginetest"
 	"github.com/streamlite/streamlite/engine/kafka"
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kerr"
+	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
@@ -171,5 +173,25 @@ func TestProduceToInternalTopicRefused(t *testing.T) {
 	}
 	if o, ok := offs.Lookup("t", 0); !ok || o.At != 0 {
 		t.Fatalf("committed offset after refused append = %+v, %v; want 0", o, ok)
+	}
+}
+
+// Kafka refuses a record without a key on a compacted topic (INVALID_RECORD, "Compacted topic
+// cannot accept message without key"), compressed or not, and writes nothing of the batch.
+func TestCompactedTopicRefusesNullKeys(t *testing.T) {
+	t.Parallel()
+	b := enginetest.New(t, enginetest.TopicWithConfigs("c", 1, map[string]string{"cleanup.policy": "compact"}))
+	for _, codec := range []kgo.CompressionCodec{kgo.NoCompression(), kgo.ZstdCompression()} {
+		cl := b.Client(kgo.ProducerBatchCompression(codec), kgo.RecordRetries(0))
+		err := cl.ProduceSync(testCtx(t), &kgo.Record{Topic: "c", Value: []byte("no key")}).FirstErr()
+		if !errors.Is(err, kerr.InvalidRecord) {
+			t.Fatalf("null key on a compacted topic: %v, want INVALID_RECORD", err)
+		}
+		if err := cl.ProduceSync(testCtx(t), &kgo.Record{Topic: "c", Key: []byte("k"), Value: []byte("v")}).FirstErr(); err != nil {
+			t.Fatalf("keyed record on a compacted topic: %v", err)
+		}
+	}
+	if recs := consume(t, b, "c", 2); string(recs[0].Key) != "k" || string(recs[1].Key) != "k" {
+		t.Fatalf("compacted topic holds %v, want only the two keyed records", recs)
 	}
 }

@@ -23,9 +23,10 @@ const (
 // int32 length + raw snappy.
 var xerialMagic = []byte{0x82, 'S', 'N', 'A', 'P', 'P', 'Y', 0}
 
-// recordTime is one record's offset and timestamp.
+// recordTime is one record's offset and timestamp, and whether its key is null.
 type recordTime struct {
 	offset, timestamp int64
+	nullKey           bool
 }
 
 // recordTimes decodes the records of the whole batch b (header included)
@@ -62,15 +63,31 @@ func recordTimes(b []byte, fn func(recordTime) bool) error {
 		if n <= 0 {
 			return ErrCorruptBatch
 		}
+		keyLen, n := binary.Varint(rec[n:])
+		if n <= 0 {
+			return ErrCorruptBatch
+		}
 		ts := h.firstTimestamp + tsDelta
 		if logAppend {
 			ts = h.maxTimestamp
 		}
-		if !fn(recordTime{offset: h.baseOffset + offDelta, timestamp: ts}) {
+		if !fn(recordTime{offset: h.baseOffset + offDelta, timestamp: ts, nullKey: keyLen < 0}) {
 			return nil
 		}
 	}
 	return nil
+}
+
+// HasNullKey reports whether any record of the whole batch b (header included) has a null
+// key, decompressing it if need be. The produce path calls it for compacted topics, which
+// refuse such records as Kafka does ("Compacted topic cannot accept message without key").
+func HasNullKey(b []byte) (bool, error) {
+	found := false
+	err := recordTimes(b, func(r recordTime) bool {
+		found = r.nullKey
+		return !found
+	})
+	return found, err
 }
 
 // decompress returns the uncompressed record bytes (src itself when
