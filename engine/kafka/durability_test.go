@@ -79,7 +79,7 @@ func TestDurableRestartKeepsState(t *testing.T) {
 	}
 	// Appends continue after the recovered end.
 	p2 := b.Client(kgo.DefaultProduceTopic("keep"), kgo.RecordPartitioner(kgo.ManualPartitioner()))
-	r := &kgo.Record{Value: []byte("r4")}
+	r := &kgo.Record{Key: []byte("k4"), Value: []byte("r4")} // keep is compacted now: keys required
 	produceSync(t, p2, r)
 	if r.Offset != 4 {
 		t.Fatalf("first record after restart at offset %d, want 4", r.Offset)
