@@ -404,6 +404,18 @@ func checkReplicationFactor(rf int16) error {
 	return fmt.Errorf("%w: unable to replicate the partition %d time(s): the target replication factor of %d cannot be reached because only 1 broker(s) are registered (streamlite is a single node)", ErrInvalidReplicationFactor, rf, rf)
 }
 
+// liveTopicLocked returns the named topic for an admin change; adminMu must be held.
+func (c *Cluster) liveTopicLocked(name string) (*Topic, error) {
+	if c.isClosed() {
+		return nil, ErrClosed
+	}
+	t := c.Topic(name)
+	if t == nil {
+		return nil, fmt.Errorf("%w: %s", ErrUnknownTopic, name)
+	}
+	return t, nil
+}
+
 func (c *Cluster) isClosed() bool {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
@@ -414,12 +426,9 @@ func (c *Cluster) isClosed() bool {
 func (c *Cluster) DeleteTopic(name string) error {
 	c.adminMu.Lock()
 	defer c.adminMu.Unlock()
-	if c.isClosed() {
-		return ErrClosed
-	}
-	t := c.Topic(name)
-	if t == nil {
-		return fmt.Errorf("%w: %s", ErrUnknownTopic, name)
+	t, err := c.liveTopicLocked(name)
+	if err != nil {
+		return err
 	}
 	return c.deleteLocked(t)
 }
@@ -469,12 +478,9 @@ func (c *Cluster) deleteLocked(t *Topic) error {
 func (c *Cluster) CreatePartitions(name string, total int32, assignment [][]int32, validateOnly bool) error {
 	c.adminMu.Lock()
 	defer c.adminMu.Unlock()
-	if c.isClosed() {
-		return ErrClosed
-	}
-	t := c.Topic(name)
-	if t == nil {
-		return fmt.Errorf("%w: %s", ErrUnknownTopic, name)
+	t, err := c.liveTopicLocked(name)
+	if err != nil {
+		return err
 	}
 	cur := int32(len(t.Partitions()))
 	if total <= cur {
@@ -521,12 +527,9 @@ func (c *Cluster) AlterConfigs(name string, set map[string]string, del []string,
 	}
 	c.adminMu.Lock()
 	defer c.adminMu.Unlock()
-	if c.isClosed() {
-		return ErrClosed
-	}
-	t := c.Topic(name)
-	if t == nil {
-		return fmt.Errorf("%w: %s", ErrUnknownTopic, name)
+	t, err := c.liveTopicLocked(name)
+	if err != nil {
+		return err
 	}
 	cur := *t.configs.Load()
 	next := maps.Clone(cur)
