@@ -1,6 +1,8 @@
 package kafka
 
 import (
+	"github.com/streamlite/streamlite/engine/log"
+	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
@@ -8,7 +10,8 @@ import (
 //
 // Moves a partition's log start offset forward (-1 means the high watermark); whole segments
 // below it are deleted and the new start survives restarts. The response carries the new low
-// watermark.
+// watermark. A topic with cleanup.policy=compact alone refuses with POLICY_VIOLATION, as Kafka
+// does: its records go only by compaction.
 
 func (s *Server) handleDeleteRecords(req *kmsg.DeleteRecordsRequest) kmsg.Response {
 	resp := req.ResponseKind().(*kmsg.DeleteRecordsResponse)
@@ -16,12 +19,19 @@ func (s *Server) handleDeleteRecords(req *kmsg.DeleteRecordsRequest) kmsg.Respon
 		st := kmsg.NewDeleteRecordsResponseTopic()
 		st.Topic = rt.Topic
 		t := s.c.Topic(rt.Topic)
+		compactOnly := false
+		if t != nil {
+			policy, _ := t.Config("cleanup.policy")
+			compactOnly = log.ParseCleanupPolicy(policy) == log.CleanupCompact
+		}
 		for _, rp := range rt.Partitions {
 			sp := kmsg.NewDeleteRecordsResponseTopicPartition()
 			sp.Partition = rp.Partition
 			sp.LowWatermark = -1
 			if t == nil || t.Partition(rp.Partition) == nil {
 				sp.ErrorCode = unknownTopic
+			} else if compactOnly {
+				sp.ErrorCode = kerr.PolicyViolation.Code
 			} else if lw, err := t.Partition(rp.Partition).DeleteRecordsBefore(rp.Offset); err != nil {
 				sp.ErrorCode = errorCode(err)
 			} else {

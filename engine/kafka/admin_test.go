@@ -485,3 +485,32 @@ func TestPartitionCountCap(t *testing.T) {
 		t.Fatalf("topics after refused requests: %v, capped has %d partitions", topics.Names(), len(topics["capped"].Partitions))
 	}
 }
+
+// Kafka refuses DeleteRecords on a topic whose cleanup.policy is compact alone
+// (POLICY_VIOLATION); with compact,delete it is allowed.
+func TestDeleteRecordsCompactOnlyRefused(t *testing.T) {
+	t.Parallel()
+	b := enginetest.New(t,
+		enginetest.TopicWithConfigs("conly", 1, map[string]string{"cleanup.policy": "compact"}),
+		enginetest.TopicWithConfigs("cdel", 1, map[string]string{"cleanup.policy": "compact,delete"}))
+	cl := b.Client()
+	for _, topic := range []string{"conly", "cdel"} {
+		produceSync(t, cl, &kgo.Record{Topic: topic, Key: []byte("k"), Value: []byte("v")})
+	}
+	adm := b.Admin()
+	for topic, want := range map[string]error{"conly": kerr.PolicyViolation, "cdel": nil} {
+		os := kadm.Offsets{}
+		os.Add(kadm.Offset{Topic: topic, Partition: 0, At: 1})
+		r, err := adm.DeleteRecords(testCtx(t), os)
+		if err != nil {
+			t.Fatal(err)
+		}
+		dr, _ := r.Lookup(topic, 0)
+		if !errors.Is(dr.Err, want) || (want == nil && dr.Err != nil) {
+			t.Fatalf("delete records on %s: %v, want %v", topic, dr.Err, want)
+		}
+	}
+	if lo := listOffset(t, dialRaw(t, b.Addr()), "conly", 0, -2); lo.Offset != 0 {
+		t.Fatalf("refused DeleteRecords moved the log start to %d", lo.Offset)
+	}
+}
