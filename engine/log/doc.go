@@ -80,24 +80,44 @@
 // by retention.ms and ListOffsets -3), and the first entry >= t names the
 // first batch that can hold a record at or after t.
 //
-// A .snapshot file holds the idempotent producer state as of its offset
-// (the state after every batch below it), as Kafka's producer snapshots do:
-// one is written at each roll, named by the new segment's base, and one at
-// Close, named by the log end offset. Big-endian:
+// A .snapshot file holds the producer and transaction state as of its
+// offset (the state after every batch below it), as Kafka's producer
+// snapshots do: one is written at each roll, named by the new segment's
+// base, and one at Close, named by the log end offset. Big-endian:
 //
-//	 0  version        int16   1; another version is ignored
+//	 0  version        int16   2 (1, written before transactions, is still read)
 //	 2  crc            uint32  CRC-32C of bytes 6..end; a torn or rotten file is ignored
 //	 6  offset         int64   the offset in the name, so a renamed file is refused
 //	14  count          int32   producers that follow, by ascending id
-//	    per producer, 19 bytes + 24 per batch:
+//	    per producer, 31 bytes + 24 per batch (v1: 19, without the two txn fields):
 //	 0  producerId     int64
 //	 8  producerEpoch  int16   fencing
 //	10  lastTimestamp  int64   ms of its last append: producer.id.expiration.ms counts from it
-//	18  batches        int8    1..5, oldest first, then per batch:
+//	18  coordEpoch     int32   coordinator epoch of its last marker
+//	22  txnFirst       int64   first offset of its open transaction here, -1 if none
+//	30  batches        int8    0..5, oldest first, then per batch:
 //	 0    baseSequence int32   duplicate detection and the next expected sequence
 //	 4    lastSequence int32
 //	 8    baseOffset   int64   the offsets a Duplicate answers with
 //	16    lastOffset   int64   below the snapshot's offset
+//	    then (v2):
+//	    aborted        int32   aborted transactions that follow, by ascending marker offset
+//	 0    producerId   int64
+//	 8    firstOffset  int64   its first record in this partition
+//	16    lastOffset   int64   its abort marker
+//
+// # Transactions
+//
+// A transactional batch opens its producer's transaction in the partition;
+// the marker the coordinator appends (AppendMarker: a one-record control
+// batch, Kafka's ControlRecordType key and EndTransactionMarker value) ends
+// it. LastStableOffset is the first offset of the earliest transaction still
+// open, or ended by a marker not yet below the high watermark, else the
+// high watermark; read_committed reads stop there (ReadTo). Aborted
+// transactions are kept in memory, ordered by marker, and in every snapshot
+// (Kafka keeps them in per-segment .txnindex files); recovery rebuilds the
+// ones after the snapshot it loads from the markers it finds while scanning
+// batch headers. They are forgotten once their marker is below the log start.
 //
 // Producers idle for producer.id.expiration.ms are dropped when a snapshot
 // is written (from memory too), so the state stays bounded. Snapshots below

@@ -28,10 +28,18 @@ type batchSpec struct {
 	epoch      int16
 	seq        int32
 	xerial     bool // snappy in Xerial framing
+	txn        bool // transactional attribute
 }
 
 func spec(n int) batchSpec {
 	return batchSpec{n: n, valueSize: 10, firstTs: 1000, tsStep: 1, pid: -1, seq: -1}
+}
+
+func txnAttr(txn bool) int16 {
+	if txn {
+		return attrTransactional
+	}
+	return 0
 }
 
 // buildBatch encodes a magic v2 batch with kmsg, compressing the records.
@@ -64,7 +72,7 @@ func buildBatch(t testing.TB, s batchSpec) []byte {
 	b := kmsg.RecordBatch{
 		FirstOffset:     0,
 		Magic:           2,
-		Attributes:      int16(s.codec),
+		Attributes:      int16(s.codec) | txnAttr(s.txn),
 		LastOffsetDelta: int32(s.n - 1),
 		FirstTimestamp:  first,
 		MaxTimestamp:    maxTs,

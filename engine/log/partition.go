@@ -15,6 +15,7 @@ import (
 // Lock order (take left before right, never the reverse):
 //
 //	cl (cleaning pass) → m (closed-segment changes) → a (append state) → s (segment list) → f (durability waiters and watchers)
+//	a → t (transaction view); t is taken alone by readers and never held with s or f
 //	a → Flusher.mu (Append marking the partition dirty)
 //
 // The flusher goroutine takes Flusher.mu alone, then s, then f, never a.
@@ -67,6 +68,13 @@ type Partition struct {
 		gen uint64
 	}
 
+	// t guards the transaction view readers use (LastStableOffset,
+	// AbortedTxns); changed with a held too.
+	t struct {
+		sync.Mutex
+		txnState
+	}
+
 	// f guards what the flusher completes.
 	f struct {
 		sync.Mutex
@@ -104,6 +112,7 @@ func newPartition(dir string, cfg Config, fl *Flusher, logger *slog.Logger) *Par
 	p.a.cfg = cfg.withDefaults()
 	p.compacted.Store(p.a.cfg.compact())
 	p.a.producers = make(producers)
+	p.t.ongoing = make(map[int64]int64)
 	return p
 }
 
@@ -163,9 +172,16 @@ func (p *Partition) activeLocked() *segment { return p.s.segs[len(p.s.segs)-1] }
 // producer idle for Config.ProducerIDExpirationMs (by now) is forgotten when
 // the next producer snapshot is written. The state survives restarts: see
 // the package doc.
+//
+// Transactions: a batch with the transactional attribute opens the
+// producer's transaction in this partition if none is open (holding back
+// LastStableOffset) until AppendMarker ends it. A transactional batch with
+// baseSequence -1 (the group coordinator's offsets) is checked for fencing
+// only. Control batches are refused (ErrCorruptBatch): only AppendMarker
+// writes them.
 func (p *Partition) Append(batch []byte, now time.Time) (AppendResult, error) {
 	h, ok := parseHeader(batch)
-	if !ok || h.size() != len(batch) {
+	if !ok || h.size() != len(batch) || h.control() {
 		return AppendResult{}, ErrCorruptBatch
 	}
 	p.a.Lock()
@@ -174,9 +190,16 @@ func (p *Partition) Append(batch []byte, now time.Time) (AppendResult, error) {
 		return AppendResult{}, ErrClosed
 	}
 	var ps *producerState
-	if idempotent(&h) {
+	if tracked(&h) {
 		ps = p.a.producers[h.producerID]
-		if ps != nil {
+	}
+	if ps != nil {
+		if h.baseSequence < 0 {
+			// A coordinator-written transactional batch: fencing only.
+			if h.producerEpoch < ps.epoch {
+				return AppendResult{}, ErrInvalidProducerEpoch
+			}
+		} else {
 			dup, isDup, err := ps.check(&h)
 			if err != nil {
 				return AppendResult{}, err
@@ -189,7 +212,21 @@ func (p *Partition) Append(batch []byte, now time.Time) (AppendResult, error) {
 			}
 		}
 	}
+	res, err := p.appendLocked(batch, &h, now)
+	if err != nil {
+		return res, err
+	}
+	if tracked(&h) {
+		p.openTxnLocked(h.producerID, p.a.producers.observe(&h, now.UnixMilli()))
+	}
+	p.publishLocked(res.LastOffset)
+	return res, nil
+}
 
+// appendLocked assigns h's batch its offsets (stamping batch in place),
+// rolls first if the active segment is full or old, and writes it. The
+// caller updates producer state, then calls publishLocked. a must be held.
+func (p *Partition) appendLocked(batch []byte, h *header, now time.Time) (AppendResult, error) {
 	cfg := &p.a.cfg
 	nowMs := now.UnixMilli()
 	base := p.leo.Load()
@@ -230,21 +267,17 @@ func (p *Partition) Append(batch []byte, now time.Time) (AppendResult, error) {
 	if seg.rollTs < 0 {
 		seg.rollTs = nowMs
 	}
-	seg.appended(&h, pos, cfg.IndexIntervalBytes)
+	seg.appended(h, pos, cfg.IndexIntervalBytes)
 	p.leo.Store(last + 1)
 	p.size.Add(int64(len(batch)))
 	p.s.Unlock()
-
-	if idempotent(&h) {
-		if ps == nil {
-			p.a.producers.observe(&h, nowMs)
-		} else {
-			ps.record(&h)
-			ps.lastTs = nowMs
-		}
-	}
 	res.LogStartOffset = p.logStart.Load()
+	return res, nil
+}
 
+// publishLocked hands a written batch ending at last to the flush policy:
+// queued for the flusher, or visible at once. a must be held.
+func (p *Partition) publishLocked(last int64) {
 	switch p.policy {
 	case FlushSync:
 		p.markDirty()
@@ -254,7 +287,6 @@ func (p *Partition) Append(batch []byte, now time.Time) (AppendResult, error) {
 	default:
 		p.advance(last + 1)
 	}
-	return res, nil
 }
 
 // rollLocked seals the active segment, starts a new one at base and writes

@@ -14,6 +14,11 @@ type batchMeta struct {
 // by Partition.a.
 type producerState struct {
 	epoch   int16
+	// coordEpoch is the coordinator epoch of the producer's last marker.
+	coordEpoch int32
+	// txnFirst is the first offset of the producer's transaction open in
+	// this partition, -1 if none. Mirrored in Partition.t.ongoing.
+	txnFirst int64
 	batches [producerBatches]batchMeta // ring; batches[(head+n-1)%5] is the newest
 	head, n int
 	// lastTs is the ms of the producer's last append, by the clock passed
@@ -79,30 +84,54 @@ func idempotent(h *header) bool {
 	return h.producerID >= 0 && h.baseSequence >= 0 && !h.control()
 }
 
+// tracked reports whether the partition keeps producer state for h: an
+// idempotent batch, or a data batch of a transaction (the group
+// coordinator writes transactional offsets without sequences).
+func tracked(h *header) bool {
+	return h.producerID >= 0 && !h.control() && (h.baseSequence >= 0 || h.attributes&attrTransactional != 0)
+}
+
+func newProducerState(epoch int16) *producerState {
+	return &producerState{epoch: epoch, txnFirst: -1}
+}
+
 // producers maps producer id to state.
 type producers map[int64]*producerState
 
-// observe records h, seen at ts (ms), creating the producer's state if
-// needed; used by Append after a write and by recovery while scanning.
-func (m producers) observe(h *header, ts int64) {
-	if !idempotent(h) {
-		return
+// observe records the data batch h, seen at ts (ms), creating the
+// producer's state if needed, and returns the state (nil if h is not
+// tracked). A transactional batch of a producer with no open transaction
+// here opens one at h's base offset; the caller mirrors that into
+// Partition.t. Used by Append after a write and by recovery while scanning.
+func (m producers) observe(h *header, ts int64) *producerState {
+	if !tracked(h) {
+		return nil
 	}
 	ps := m[h.producerID]
 	if ps == nil {
-		ps = &producerState{epoch: h.producerEpoch}
+		ps = newProducerState(h.producerEpoch)
 		m[h.producerID] = ps
 	}
-	ps.record(h)
+	if h.baseSequence >= 0 {
+		ps.record(h)
+	} else if h.producerEpoch > ps.epoch {
+		ps.epoch = h.producerEpoch
+		ps.head, ps.n = 0, 0
+	}
 	ps.lastTs = ts
+	if h.attributes&attrTransactional != 0 && ps.txnFirst < 0 {
+		ps.txnFirst = h.baseOffset
+	}
+	return ps
 }
 
 // expire forgets the producers whose last append is ttl ms or more before
 // now, as Kafka does after producer.id.expiration.ms; such a producer's
-// next batch is accepted at any sequence, like a new producer's.
+// next batch is accepted at any sequence, like a new producer's. A producer
+// with a transaction open here is kept until its marker.
 func (m producers) expire(now, ttl int64) {
 	for id, ps := range m {
-		if now-ps.lastTs >= ttl {
+		if now-ps.lastTs >= ttl && ps.txnFirst < 0 {
 			delete(m, id)
 		}
 	}

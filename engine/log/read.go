@@ -18,6 +18,15 @@ import (
 // segment per call, as in Kafka. Safe concurrently with Append and other
 // Reads: no partition lock is held while bytes are read.
 func (p *Partition) Read(offset int64, maxBytes int, minOne bool, buf []byte) ([]byte, error) {
+	return p.ReadTo(offset, -1, maxBytes, minOne, buf)
+}
+
+// ReadTo is Read with batches further bounded by end: only batches that
+// start below end are appended (read_committed passes LastStableOffset,
+// where a batch always starts). end < 0, or above the high watermark, means
+// the high watermark. An offset from end up to the high watermark returns
+// buf unchanged: in range, nothing readable yet.
+func (p *Partition) ReadTo(offset, end int64, maxBytes int, minOne bool, buf []byte) ([]byte, error) {
 	if p.closed.Load() {
 		return buf, ErrClosed
 	}
@@ -25,7 +34,10 @@ func (p *Partition) Read(offset int64, maxBytes int, minOne bool, buf []byte) ([
 	if offset < p.logStart.Load() || offset > hw {
 		return buf, ErrOffsetOutOfRange
 	}
-	if offset == hw {
+	if end >= 0 && end < hw {
+		hw = end
+	}
+	if offset >= hw {
 		return buf, nil
 	}
 	seg, pos, end, gen := p.segmentAt(offset)

@@ -165,6 +165,7 @@ func (p *Partition) recover() error {
 	if err := p.recoverProducers(snaps); err != nil {
 		return err
 	}
+	p.pruneAbortedLocked(p.logStart.Load())
 	// What recovery found may still sit only in the page cache (a killed
 	// process): make it durable before serving it as the high watermark.
 	if err := act.st.sync(); err != nil {
@@ -280,8 +281,9 @@ func (p *Partition) recoverProducers(snaps []int64) error {
 		if from < 0 {
 			b, err := os.ReadFile(snapshotPath(p.dir, off))
 			var m producers
+			var ab []abortedTxn
 			if err == nil {
-				m, err = decodeSnapshot(b, off)
+				m, ab, err = decodeSnapshot(b, off)
 			}
 			if err != nil {
 				p.logger.Warn("log: ignoring producer snapshot", "dir", p.dir, "offset", off, "err", err)
@@ -291,6 +293,13 @@ func (p *Partition) recoverProducers(snaps []int64) error {
 				continue
 			}
 			p.a.producers, from = m, off
+			p.t.aborted = ab
+			for _, e := range ab {
+				p.t.maxSpan = max(p.t.maxSpan, e.last-e.first)
+			}
+			for id, ps := range m {
+				p.openTxnLocked(id, ps)
+			}
 		}
 		if off < min(first, from) {
 			remove(off)
@@ -351,12 +360,31 @@ func (p *Partition) scanProducers(from, ts int64) int {
 				break
 			}
 			if h.baseOffset >= from {
-				p.a.producers.observe(&h, ts)
+				p.observeScanned(seg, pos, &h, ts)
 			}
 			pos += int64(h.size())
 		}
 	}
 	return scanned
+}
+
+// observeScanned applies a batch header found by scanProducers to the
+// producer and transaction state; a control batch is read whole for its
+// marker. a must be held (or the partition not yet shared).
+func (p *Partition) observeScanned(seg *segment, pos int64, h *header, ts int64) {
+	if !h.control() {
+		p.openTxnLocked(h.producerID, p.a.producers.observe(h, ts))
+		return
+	}
+	b := make([]byte, h.size())
+	if err := readFull(seg.st, b, pos); err != nil {
+		p.logger.Warn("log: unreadable transaction marker; transaction state may be stale",
+			"dir", p.dir, "segment", seg.base, "position", pos, "err", err)
+		return
+	}
+	if m, ok := ParseMarker(b); ok {
+		p.endTxnLocked(m, h.baseOffset, ts)
+	}
 }
 
 // checkpointName holds the log start offset moved by DeleteRecordsBefore or

@@ -46,6 +46,7 @@ func (p *Partition) DeleteRecordsBefore(offset int64) (int64, error) {
 	p.s.Lock()
 	p.logStart.Store(offset)
 	p.s.Unlock()
+	p.pruneAbortedLocked(offset)
 	n := 0
 	for n < len(p.s.segs)-1 && p.s.segs[n+1].base <= offset {
 		n++
@@ -95,6 +96,7 @@ func (p *Partition) EnforceRetention(now time.Time) (int, error) {
 		p.s.Lock()
 		p.logStart.Store(start)
 		p.s.Unlock()
+		p.pruneAbortedLocked(start)
 	}
 	return n, p.dropFrontLocked(n)
 }

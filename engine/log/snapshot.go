@@ -13,14 +13,16 @@ import (
 
 // Producer-state snapshot file layout (big-endian); see the package doc.
 const (
-	snapshotVersion    = 1
+	snapshotVersion    = 2 // 1 (no transactions) is still read
 	snapshotExt        = ".snapshot"
 	snapOffCRC         = 2 // after version int16
 	snapOffCovered     = 6 // CRC-32C covers from here to the end
 	snapOffCount       = 14
 	snapHeaderSize     = 18 // version, crc, offset, count
-	snapProducerSize   = 19 // producerId, epoch, lastTimestamp, n
+	snapProducerSizeV1 = 19 // producerId, epoch, lastTimestamp, n
+	snapProducerSize   = 31 // producerId, epoch, lastTimestamp, coordinatorEpoch, txnFirst, n
 	snapBatchSize      = 24 // baseSeq, lastSeq, baseOffset, lastOffset
+	snapAbortedSize    = 24 // producerId, firstOffset, lastOffset
 	maxSnapshotEntries = 1 << 24
 )
 
@@ -42,9 +44,10 @@ func parseSnapshotName(name string) (int64, bool) {
 	return v, err == nil && v >= 0
 }
 
-// encodeSnapshot appends the snapshot of m taken at offset to dst, producers
-// in id order so equal states give equal files.
-func encodeSnapshot(dst []byte, offset int64, m producers) []byte {
+// encodeSnapshot appends the snapshot of m and the aborted transactions ab
+// taken at offset to dst, producers in id order so equal states give equal
+// files.
+func encodeSnapshot(dst []byte, offset int64, m producers, ab []abortedTxn) []byte {
 	ids := make([]int64, 0, len(m))
 	for id := range m {
 		ids = append(ids, id)
@@ -60,6 +63,8 @@ func encodeSnapshot(dst []byte, offset int64, m producers) []byte {
 		dst = binary.BigEndian.AppendUint64(dst, uint64(id))
 		dst = binary.BigEndian.AppendUint16(dst, uint16(ps.epoch))
 		dst = binary.BigEndian.AppendUint64(dst, uint64(ps.lastTs))
+		dst = binary.BigEndian.AppendUint32(dst, uint32(ps.coordEpoch))
+		dst = binary.BigEndian.AppendUint64(dst, uint64(ps.txnFirst))
 		dst = append(dst, byte(ps.n))
 		for i := 0; i < ps.n; i++ {
 			b := ps.batches[(ps.head+i)%producerBatches]
@@ -68,6 +73,12 @@ func encodeSnapshot(dst []byte, offset int64, m producers) []byte {
 			dst = binary.BigEndian.AppendUint64(dst, uint64(b.baseOffset))
 			dst = binary.BigEndian.AppendUint64(dst, uint64(b.lastOffset))
 		}
+	}
+	dst = binary.BigEndian.AppendUint32(dst, uint32(len(ab)))
+	for _, e := range ab {
+		dst = binary.BigEndian.AppendUint64(dst, uint64(e.pid))
+		dst = binary.BigEndian.AppendUint64(dst, uint64(e.first))
+		dst = binary.BigEndian.AppendUint64(dst, uint64(e.last))
 	}
 	snap := dst[start:]
 	binary.BigEndian.PutUint32(snap[snapOffCRC:], crc32.Checksum(snap[snapOffCovered:], castagnoli))
@@ -78,15 +89,25 @@ func encodeSnapshot(dst []byte, offset int64, m producers) []byte {
 // Beyond the CRC it checks everything Append relies on, so even a file with
 // a matching CRC but impossible contents is refused: the version, the
 // offset, the exact length, producer ids unique and ascending, epochs not
-// negative, 1..5 batches per producer with non-negative sequences and
-// offsets increasing from batch to batch and below offset.
-func decodeSnapshot(b []byte, offset int64) (producers, error) {
-	bad := func(why string) (producers, error) { return nil, fmt.Errorf("%w: %s", errBadSnapshot, why) }
+// negative, up to 5 batches per producer (at least one unless it has a
+// transaction open) with non-negative sequences and offsets increasing from
+// batch to batch and below offset, an open transaction's first offset below
+// offset, and aborted transactions ascending by marker, each within itself
+// and below offset. Version 1 files (before transactions) are read too.
+func decodeSnapshot(b []byte, offset int64) (producers, []abortedTxn, error) {
+	bad := func(why string) (producers, []abortedTxn, error) {
+		return nil, nil, fmt.Errorf("%w: %s", errBadSnapshot, why)
+	}
 	if len(b) < snapHeaderSize {
 		return bad("short file")
 	}
-	if v := binary.BigEndian.Uint16(b); v != snapshotVersion {
-		return bad(fmt.Sprintf("version %d", v))
+	version := binary.BigEndian.Uint16(b)
+	if version != 1 && version != snapshotVersion {
+		return bad(fmt.Sprintf("version %d", version))
+	}
+	entrySize := snapProducerSize
+	if version == 1 {
+		entrySize = snapProducerSizeV1
 	}
 	if binary.BigEndian.Uint32(b[snapOffCRC:]) != crc32.Checksum(b[snapOffCovered:], castagnoli) {
 		return bad("crc mismatch")
@@ -95,24 +116,33 @@ func decodeSnapshot(b []byte, offset int64) (producers, error) {
 		return bad(fmt.Sprintf("holds offset %d, named %d", got, offset))
 	}
 	count := binary.BigEndian.Uint32(b[snapOffCount:])
-	if count > maxSnapshotEntries || int64(count)*snapProducerSize > int64(len(b)-snapHeaderSize) {
+	if count > maxSnapshotEntries || int64(count)*int64(entrySize) > int64(len(b)-snapHeaderSize) {
 		return bad("producer count exceeds the file")
 	}
 	m := make(producers, count)
 	r := b[snapHeaderSize:]
 	prev := int64(-1)
 	for range count {
-		if len(r) < snapProducerSize {
+		if len(r) < entrySize {
 			return bad("short producer entry")
 		}
 		id := int64(binary.BigEndian.Uint64(r))
-		ps := &producerState{
-			epoch:  int16(binary.BigEndian.Uint16(r[8:])),
-			lastTs: int64(binary.BigEndian.Uint64(r[10:])),
-			n:      int(r[18]),
+		ps := newProducerState(int16(binary.BigEndian.Uint16(r[8:])))
+		ps.lastTs = int64(binary.BigEndian.Uint64(r[10:]))
+		if version == 1 {
+			ps.n = int(r[18])
+		} else {
+			ps.coordEpoch = int32(binary.BigEndian.Uint32(r[18:]))
+			ps.txnFirst = int64(binary.BigEndian.Uint64(r[22:]))
+			ps.n = int(r[30])
 		}
-		r = r[snapProducerSize:]
-		if id <= prev || ps.epoch < 0 || ps.n < 1 || ps.n > producerBatches || len(r) < ps.n*snapBatchSize {
+		r = r[entrySize:]
+		minN := 1
+		if ps.txnFirst >= 0 || version > 1 {
+			minN = 0
+		}
+		if id <= prev || ps.epoch < 0 || ps.n < minN || ps.n > producerBatches || len(r) < ps.n*snapBatchSize ||
+			ps.txnFirst < -1 || ps.txnFirst >= offset {
 			return bad(fmt.Sprintf("malformed entry for producer %d", id))
 		}
 		prev = id
@@ -134,10 +164,36 @@ func decodeSnapshot(b []byte, offset int64) (producers, error) {
 		}
 		m[id] = ps
 	}
+	var ab []abortedTxn
+	if version > 1 {
+		if len(r) < 4 {
+			return bad("short aborted list")
+		}
+		n := binary.BigEndian.Uint32(r)
+		r = r[4:]
+		if int64(n)*snapAbortedSize != int64(len(r)) {
+			return bad("aborted count does not match the file")
+		}
+		ab = make([]abortedTxn, n)
+		last := int64(-1)
+		for i := range ab {
+			e := abortedTxn{
+				pid:   int64(binary.BigEndian.Uint64(r)),
+				first: int64(binary.BigEndian.Uint64(r[8:])),
+				last:  int64(binary.BigEndian.Uint64(r[16:])),
+			}
+			r = r[snapAbortedSize:]
+			if e.pid < 0 || e.first < 0 || e.first > e.last || e.last <= last || e.last >= offset {
+				return bad("malformed aborted transaction")
+			}
+			last = e.last
+			ab[i] = e
+		}
+	}
 	if len(r) != 0 {
 		return bad("trailing bytes")
 	}
-	return m, nil
+	return m, ab, nil
 }
 
 // snapshotLocked writes the snapshot of the producer state at offset, after
@@ -150,7 +206,9 @@ func decodeSnapshot(b []byte, offset int64) (producers, error) {
 // recovery then starts from an older one. a must be held; file mode only.
 func (p *Partition) snapshotLocked(offset, nowMs int64, final bool) {
 	p.a.producers.expire(nowMs, p.a.cfg.ProducerIDExpirationMs)
-	p.a.snapBuf = encodeSnapshot(p.a.snapBuf[:0], offset, p.a.producers)
+	p.t.Lock()
+	p.a.snapBuf = encodeSnapshot(p.a.snapBuf[:0], offset, p.a.producers, p.t.aborted)
+	p.t.Unlock()
 	name := snapshotPath(p.dir, offset)
 	err := writeTmp(name, p.a.snapBuf)
 	if err == nil {

@@ -342,7 +342,7 @@ func TestProducerExpiry(t *testing.T) {
 	fs := snapshotFiles(t, dir)
 	b, _ := os.ReadFile(fs[0])
 	off, _ := parseSnapshotName(filepath.Base(fs[0]))
-	m, err := decodeSnapshot(b, off)
+	m, _, err := decodeSnapshot(b, off)
 	if err != nil || m[1] != nil || m[2] == nil {
 		t.Fatalf("roll snapshot: %v %v", m, err)
 	}
@@ -356,8 +356,8 @@ func TestSnapshotEncoding(t *testing.T) {
 	}
 	h := header{producerID: 1 << 40, producerEpoch: 0, baseSequence: 1<<31 - 2, lastOffsetDelta: 3, baseOffset: 100}
 	m.observe(&h, 99)
-	b := encodeSnapshot(nil, 200, m)
-	got, err := decodeSnapshot(b, 200)
+	b := encodeSnapshot(nil, 200, m, nil)
+	got, _, err := decodeSnapshot(b, 200)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -365,18 +365,18 @@ func TestSnapshotEncoding(t *testing.T) {
 	if view(got) != view(m) || got[5].lastTs != 1234 || got[1<<40].lastTs != 99 {
 		t.Fatalf("round trip:\n got %s\nwant %s", view(got), view(m))
 	}
-	if _, err := decodeSnapshot(b, 201); !errors.Is(err, errBadSnapshot) {
+	if _, _, err := decodeSnapshot(b, 201); !errors.Is(err, errBadSnapshot) {
 		t.Fatalf("wrong offset accepted: %v", err)
 	}
 	// Impossible contents under a valid CRC are refused too.
 	bad := bytes.Clone(b)
 	binary.BigEndian.PutUint64(bad[len(bad)-8:], 500) // last offset past the snapshot
 	binary.BigEndian.PutUint32(bad[snapOffCRC:], crc32.Checksum(bad[snapOffCovered:], castagnoli))
-	if _, err := decodeSnapshot(bad, 200); !errors.Is(err, errBadSnapshot) {
+	if _, _, err := decodeSnapshot(bad, 200); !errors.Is(err, errBadSnapshot) {
 		t.Fatalf("batch past the snapshot offset accepted: %v", err)
 	}
 	for i := range len(b) {
-		if _, err := decodeSnapshot(b[:i], 200); err == nil {
+		if _, _, err := decodeSnapshot(b[:i], 200); err == nil {
 			t.Fatalf("truncated to %d accepted", i)
 		}
 	}
@@ -446,7 +446,7 @@ func FuzzSnapshot(f *testing.F) {
 		if err := os.WriteFile(name, data, 0o644); err != nil {
 			t.Fatal(err)
 		}
-		_, derr := decodeSnapshot(data, off)
+		_, _, derr := decodeSnapshot(data, off)
 		quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
 		p, err := Open(dir, Config{SegmentBytes: 600}, nil, quiet)
 		if err != nil {
