@@ -74,7 +74,8 @@ var (
 // It does nothing (a zero result) unless cleanup.policy includes compact.
 //
 // A pass is due when the dirty closed segments (from the cleaner checkpoint
-// up to the first segment not yet below the high watermark, or holding a
+// up to the first segment not yet below the high watermark and the last
+// stable offset (so every transaction in them is decided), or holding a
 // record newer than min.compaction.lag.ms, or the active segment, which is
 // never cleaned) are at least min.cleanable.dirty.ratio of the closed
 // segments up to there; or one of them has a first batch older than
@@ -111,7 +112,19 @@ func (p *Partition) Clean(now time.Time) (CleanResult, error) {
 	}
 	p.a.Unlock()
 
-	pl, err := p.planClean(&cfg, now)
+	// Below the last stable offset every transaction is decided; taken
+	// before planning, it can only be lower than the one the plan sees.
+	lso := p.LastStableOffset()
+	aborted := make(map[int64][]abortedTxn)
+	p.t.Lock()
+	for _, a := range p.t.aborted {
+		if a.first < lso {
+			aborted[a.pid] = append(aborted[a.pid], a)
+		}
+	}
+	p.t.Unlock()
+
+	pl, err := p.planClean(&cfg, now, lso)
 	defer pl.release()
 	res := CleanResult{Reason: pl.reason, DirtyRatio: pl.ratio, FirstDirtyOffset: pl.firstDirty, EndOffset: pl.firstDirty}
 	if err != nil || pl.reason == "" {
@@ -125,7 +138,7 @@ func (p *Partition) Clean(now time.Time) (CleanResult, error) {
 	// The map of the dirty section: each key's latest offset.
 	f := &batchFilter{
 		keys: make(map[string]int64), nowMs: now.UnixMilli(),
-		deleteRet: cfg.DeleteRetentionMs, lastBatch: lastBatch,
+		deleteRet: cfg.DeleteRetentionMs, lastBatch: lastBatch, aborted: aborted,
 	}
 	n, used := len(pl.segs), 0
 	for j := pl.dirty; j < n; j++ {
@@ -133,9 +146,8 @@ func (p *Partition) Clean(now time.Time) (CleanResult, error) {
 			if !crcOK {
 				return nil
 			}
-			var added int
-			var err error
-			if f.recs, added, err = mapKeys(f.keys, b, h, f.recs); err != nil {
+			added, err := f.mapKeys(b, h)
+			if err != nil {
 				p.logger.Warn("log: cleaner cannot decode a batch; it is kept whole and hides no other record",
 					"dir", p.dir, "offset", h.baseOffset, "err", err)
 			}
@@ -222,12 +234,12 @@ func (pl *cleanPlan) release() {
 
 // planClean picks the cleanable segments, measures the dirty ratio and says
 // whether a pass is due.
-func (p *Partition) planClean(cfg *Config, now time.Time) (*cleanPlan, error) {
+func (p *Partition) planClean(cfg *Config, now time.Time, lso int64) (*cleanPlan, error) {
 	nowMs := now.UnixMilli()
 	pl := &cleanPlan{}
 	p.s.RLock()
 	segs := p.s.segs
-	hw := p.hw.Load()
+	hw := min(p.hw.Load(), lso)
 	pl.firstDirty = max(p.c.checkpoint, p.logStart.Load())
 	lagCut := nowMs - cfg.MinCompactionLagMs
 	for i := 0; i < len(segs)-1 && segs[i+1].base <= hw; i++ {

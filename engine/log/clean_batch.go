@@ -76,6 +76,11 @@ type batchFilter struct {
 	nowMs     int64
 	deleteRet int64           // delete.retention.ms
 	lastBatch map[int64]int64 // producer id → last offset of its newest batch
+	// aborted holds, per producer, the aborted transactions as of the
+	// pass's start. A pass cleans only below the last stable offset, so
+	// every transactional batch it sees is decided: aborted if one of its
+	// producer's ranges holds it, committed otherwise.
+	aborted map[int64][]abortedTxn
 
 	recs  []record
 	plain []byte // re-encoded records before compression
@@ -107,12 +112,28 @@ const (
 // An emptied batch is dropped unless it is its idempotent producer's
 // newest, whose header is kept with no records (numRecords 0) so producer
 // state rebuilt from the log still knows the producer's last sequence.
-// Control and transactional batches are kept whole, and their records are
-// not in the map: transactions arrive later, and until then a record of a
-// transaction that may abort must never hide an older committed one.
+// Transactions: a pass runs below the last stable offset only, so each
+// transactional batch it meets is decided. A committed one is cleaned as
+// any other batch; an aborted one is dropped whole (its records were never
+// visible to read_committed and hide nothing), unless it is its idempotent
+// producer's newest, kept as an empty header. Markers (control batches) are
+// kept: read_committed clients need an abort marker to stop skipping its
+// producer's batches, and the log keeps Kafka's shape.
 func (f *batchFilter) filter(b []byte, h *header) (filterResult, error) {
-	if h.control() || h.attributes&attrTransactional != 0 {
+	if h.control() {
 		return keepBatch, nil
+	}
+	if f.isAborted(h) {
+		f.read += int64(h.numRecords)
+		f.removed += int64(h.numRecords)
+		if !idempotent(h) || f.lastBatch[h.producerID] != h.lastOffset() {
+			return dropBatch, nil
+		}
+		if h.numRecords == 0 {
+			return keepBatch, nil
+		}
+		f.out = appendBatch(f.out[:0], h, h.attributes&^attrDeleteHorizon, h.maxTimestamp, h.maxTimestamp, 0, nil)
+		return rewriteBatch, nil
 	}
 	codec := int(h.attributes & attrCodecMask)
 	data, err := decompress(codec, b[batchHeaderSize:h.size()])
@@ -242,13 +263,34 @@ func appendBatch(dst []byte, h *header, attrs int16, firstTs, maxTs int64, n int
 	return dst
 }
 
-// mapKeys adds the keys of batch b's records to the map with their offsets
-// and returns how many bytes of keys it added. Control and transactional
-// batches add nothing (see filter).
-func mapKeys(keys map[string]int64, b []byte, h *header, recs []record) ([]record, int, error) {
-	if h.control() || h.attributes&attrTransactional != 0 {
-		return recs, 0, nil
+// isAborted reports whether h is a data batch of an aborted transaction.
+func (f *batchFilter) isAborted(h *header) bool {
+	if h.control() || h.attributes&attrTransactional == 0 {
+		return false
 	}
+	for _, a := range f.aborted[h.producerID] {
+		if a.first <= h.baseOffset && h.baseOffset <= a.last {
+			return true
+		}
+	}
+	return false
+}
+
+// mapKeys adds the keys of batch b's records to the map with their offsets
+// and returns how many bytes of keys it added. Control batches and aborted
+// transactional ones add nothing (see filter).
+func (f *batchFilter) mapKeys(b []byte, h *header) (int, error) {
+	if h.control() || f.isAborted(h) {
+		return 0, nil
+	}
+	keys := f.keys
+	recs, added, err := mapRecordKeys(keys, b, h, f.recs)
+	f.recs = recs
+	return added, err
+}
+
+// mapRecordKeys adds the keys of b's records to keys with their offsets.
+func mapRecordKeys(keys map[string]int64, b []byte, h *header, recs []record) ([]record, int, error) {
 	data, err := decompress(int(h.attributes&attrCodecMask), b[batchHeaderSize:h.size()])
 	if err != nil {
 		return recs, 0, err

@@ -13,14 +13,14 @@ type batchMeta struct {
 // producerState is what the partition knows about one producer id. Guarded
 // by Partition.a.
 type producerState struct {
-	epoch   int16
+	epoch int16
 	// coordEpoch is the coordinator epoch of the producer's last marker.
 	coordEpoch int32
 	// txnFirst is the first offset of the producer's transaction open in
 	// this partition, -1 if none. Mirrored in Partition.t.ongoing.
 	txnFirst int64
-	batches [producerBatches]batchMeta // ring; batches[(head+n-1)%5] is the newest
-	head, n int
+	batches  [producerBatches]batchMeta // ring; batches[(head+n-1)%5] is the newest
+	head, n  int
 	// lastTs is the ms of the producer's last append, by the clock passed
 	// to Append (by the Open clock for batches recovery found past the
 	// snapshot); producer.id.expiration.ms counts from it.

@@ -1,6 +1,7 @@
 package log
 
 import (
+	"encoding/binary"
 	"errors"
 	"slices"
 	"testing"
@@ -246,4 +247,91 @@ func TestTxnRecovery(t *testing.T) {
 		t.Fatalf("aborted after deleting every record: %v", got)
 	}
 	p.Close()
+}
+
+// txnKeyed is keyedBatch as a transactional batch of producer pid.
+func txnKeyed(t testing.TB, pid int64, seq int32, ts int64, recs []kv) []byte {
+	t.Helper()
+	b := keyedBatch(t, codecNone, false, ts, recs)
+	binary.BigEndian.PutUint16(b[offAttributes:], attrTransactional)
+	binary.BigEndian.PutUint64(b[offProducerID:], uint64(pid))
+	binary.BigEndian.PutUint16(b[offProducerEpoch:], 0)
+	binary.BigEndian.PutUint32(b[offBaseSequence:], uint32(seq))
+	binary.BigEndian.PutUint32(b[offCRC:], crc32c(b[offAttributes:]))
+	return b
+}
+
+// TestCleanTransactions: compaction treats a committed transaction's records as any others
+// (they supersede and are superseded, so a later tombstone really deletes), drops aborted
+// ones, keeps every marker, and never cleans past the last stable offset.
+func TestCleanTransactions(t *testing.T) {
+	cfg := compactCfg
+	cfg.SegmentBytes = 300
+	forVariants(t, cfg, func(t *testing.T, h *harness) {
+		p := h.p
+		const t0 = 1_000_000
+		ts := int64(t0)
+		put := func(b []byte) { h.append(b); ts += 10 }
+		put(keyedBatch(t, codecNone, false, ts, []kv{{key: "a", val: []byte("a0")}, {key: "b", val: []byte("b0")}}))
+		put(txnKeyed(t, 1, 0, ts, []kv{{key: "a", val: []byte("a1-committed")}}))
+		put(txnKeyed(t, 2, 0, ts, []kv{{key: "b", val: []byte("b2-aborted")}}))
+		put(txnKeyed(t, 2, 1, ts, []kv{{key: "c", val: []byte("c2-aborted")}}))
+		mustMarker(t, p, Marker{ProducerID: 1, Commit: true})
+		mustMarker(t, p, Marker{ProducerID: 2})
+		put(txnKeyed(t, 3, 0, ts, []kv{{key: "d", val: []byte("d3")}}))
+		mustMarker(t, p, Marker{ProducerID: 3, Commit: true})
+		put(keyedBatch(t, codecNone, false, ts, []kv{{key: "d", val: nil}})) // tombstone over a committed txn record
+		for range 4 {
+			put(keyedBatch(t, codecNone, false, ts, []kv{{key: "y", val: []byte("filler-filler-filler")}}))
+		}
+		// An open transaction: nothing from it on may be cleaned.
+		open := h.append(txnKeyed(t, 4, 0, ts, []kv{{key: "a", val: []byte("a4-open")}}))
+		for range 6 {
+			put(keyedBatch(t, codecNone, false, ts, []kv{{key: "z", val: []byte("filler-filler-filler")}}))
+		}
+		if p.LastStableOffset() != open.BaseOffset {
+			t.Fatalf("LSO %d, want %d", p.LastStableOffset(), open.BaseOffset)
+		}
+		res := mustClean(t, p, ts)
+		if !res.Cleaned || res.EndOffset > open.BaseOffset {
+			t.Fatalf("pass %+v cleaned past the open transaction at %d", res, open.BaseOffset)
+		}
+		vals := map[string][]string{}
+		for _, r := range readRecords(t, p) {
+			if r.off < res.EndOffset {
+				vals[r.key] = append(vals[r.key], string(r.val))
+			}
+		}
+		if got := vals["a"]; !slices.Equal(got, []string{"a1-committed"}) {
+			t.Fatalf("key a below the cleaned end: %q, want the committed txn's value only", got)
+		}
+		if got := vals["b"]; !slices.Equal(got, []string{"b0"}) {
+			t.Fatalf("key b: %q, want b0 (the aborted value dropped)", got)
+		}
+		if got := vals["c"]; len(got) != 0 {
+			t.Fatalf("key c: %q, want nothing (aborted)", got)
+		}
+		if got := vals["d"]; !slices.Equal(got, []string{""}) {
+			t.Fatalf("key d: %q, want the tombstone alone", got)
+		}
+		markers := 0
+		for _, hd := range batchesFrom(t, p, p.LogStartOffset()) {
+			if hd.control() {
+				markers++
+			}
+		}
+		if markers != 3 {
+			t.Fatalf("%d markers after cleaning, want 3", markers)
+		}
+		// Past the delete horizon the tombstone goes and d stays deleted.
+		mustClean(t, p, ts+cfg.DeleteRetentionMs+1)
+		for _, r := range readRecords(t, p) {
+			if r.key == "d" {
+				t.Fatalf("deleted key d came back: %+v", r)
+			}
+		}
+		if ab := p.AbortedTxns(0, p.HighWatermark(), nil); len(ab) != 1 || ab[0].ProducerID != 2 {
+			t.Fatalf("aborted list after cleaning: %v", ab)
+		}
+	})
 }
