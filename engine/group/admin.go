@@ -107,8 +107,8 @@ func (c *Coordinator) ListGroups(ctx context.Context, req *kmsg.ListGroupsReques
 }
 
 // DeleteGroups handles a DeleteGroups request: a group with members is NON_EMPTY_GROUP; an
-// empty group's offsets and metadata are tombstoned, and the answer waits for the tombstones
-// to be durable.
+// empty group's offsets (committed, and pending transactional ones) and metadata are
+// tombstoned, and the answer waits for the tombstones to be durable.
 func (c *Coordinator) DeleteGroups(ctx context.Context, req *kmsg.DeleteGroupsRequest) *kmsg.DeleteGroupsResponse {
 	resp := req.ResponseKind().(*kmsg.DeleteGroupsResponse)
 	for _, name := range req.Groups {
@@ -146,9 +146,17 @@ func (g *group) deleteGroup(ch chan<- int16) {
 		ch <- kerr.NonEmptyGroup.Code
 		return
 	}
+	// Tombstones for the committed offsets and for the partitions with only pending
+	// transactional offsets: a tombstone drops both (Kafka's deleteAllOffsets), so a later
+	// commit marker of those transactions finds nothing, live and in replay alike.
 	var recs []kv
 	for tp := range g.offsets {
 		recs = append(recs, kv{key: offsetKey(g.name, tp.topic, tp.partition)})
+	}
+	for tp := range g.txn.partitions() {
+		if _, ok := g.offsets[tp]; !ok {
+			recs = append(recs, kv{key: offsetKey(g.name, tp.topic, tp.partition)})
+		}
 	}
 	if g.persisted {
 		recs = append(recs, kv{key: groupKey(g.name)})
@@ -157,6 +165,7 @@ func (g *group) deleteGroup(ch chan<- int16) {
 	// Dead, new ones make a new group, whose writes follow the tombstones in the log.
 	g.setState(stateDead)
 	g.offsets = make(map[topicPartition]offset)
+	g.txn = make(pendingTxns)
 	g.c.remove(g)
 	g.c.logger.Info("group deleted", "group", g.name)
 	if len(recs) == 0 {

@@ -139,7 +139,7 @@ func (c *Coordinator) replay() error {
 				return fmt.Errorf("group: replaying %s/%d at offset %d: %w", OffsetsTopic, p, off, err)
 			}
 			next := walkBatches(buf, func(batch []byte) {
-				if why := decodeBatch(batch, st.apply); why != skipNone {
+				if why := st.applyBatch(int32(p), batch); why != skipNone {
 					c.logger.Warn("skipping a batch in the offsets topic", "partition", p, "why", string(why))
 				}
 			})
@@ -150,10 +150,15 @@ func (c *Coordinator) replay() error {
 			off = next
 		}
 	}
+	pending := 0
 	for name, rg := range st.groups {
 		g := c.newGroup(name)
 		g.persisted = true
 		g.offsets = rg.offsets
+		g.txn = rg.txn
+		if len(rg.txn) > 0 {
+			pending++
+		}
 		if m := rg.meta; m != nil {
 			g.protocolType = m.ProtocolType
 			g.generation = m.Generation
@@ -165,7 +170,7 @@ func (c *Coordinator) replay() error {
 		c.startGroup(g)
 	}
 	if len(st.groups) > 0 {
-		c.logger.Info("groups replayed from the offsets topic", "groups", len(st.groups))
+		c.logger.Info("groups replayed from the offsets topic", "groups", len(st.groups), "with_pending_txn_offsets", pending)
 	}
 	return nil
 }
@@ -266,6 +271,16 @@ func wait[T any](c *Coordinator, ctx context.Context, ch <-chan T) (T, bool) {
 // offsetsPartition returns the __consumer_offsets partition of a group, creating the topic
 // on first use.
 func (c *Coordinator) offsetsPartition(group string) (*log.Partition, error) {
+	ps, err := c.offsetsPartitions()
+	if err != nil {
+		return nil, err
+	}
+	return ps[partitionFor(group, int32(len(ps)))], nil
+}
+
+// offsetsPartitions returns the partitions of __consumer_offsets, creating the topic on first
+// use; never an empty slice without an error.
+func (c *Coordinator) offsetsPartitions() ([]*log.Partition, error) {
 	t := c.c.Topic(OffsetsTopic)
 	if t == nil {
 		var err error
@@ -277,7 +292,18 @@ func (c *Coordinator) offsetsPartition(group string) (*log.Partition, error) {
 	if len(ps) == 0 {
 		return nil, fmt.Errorf("group: %s has no partitions", OffsetsTopic)
 	}
-	return ps[partitionFor(group, int32(len(ps)))], nil
+	return ps, nil
+}
+
+// OffsetsPartition returns the __consumer_offsets partition index a group maps to,
+// abs(javaStringHashCode(group)) % partitions as in Kafka, creating the topic if needed. The
+// transaction coordinator writes a transaction's marker there (WriteTxnMarker).
+func (c *Coordinator) OffsetsPartition(group string) (int32, error) {
+	ps, err := c.offsetsPartitions()
+	if err != nil {
+		return 0, err
+	}
+	return partitionFor(group, int32(len(ps))), nil
 }
 
 // OffsetsTopic returns the __consumer_offsets topic, creating it (compacted, with
@@ -310,22 +336,26 @@ func (c *Coordinator) OffsetsTopic() (*cluster.Topic, error) {
 	return t, nil
 }
 
-// write appends recs for group as one batch and calls done with the Kafka error code of the
-// outcome once the batch is durable (or failed). done runs on another goroutine, or inline.
-func (c *Coordinator) write(group string, recs []kv, done func(code int16)) {
+// appendBatch appends batch to group's __consumer_offsets partition on the caller's goroutine.
+// It returns the partition and where the batch went, or the Kafka error code of the failure.
+func (c *Coordinator) appendBatch(group string, batch []byte) (*log.Partition, log.AppendResult, int16) {
 	lp, err := c.offsetsPartition(group)
 	if err != nil {
 		c.logger.Warn("offsets topic unavailable", "group", group, "err", err)
-		done(kerr.CoordinatorNotAvailable.Code)
-		return
+		return nil, log.AppendResult{}, kerr.CoordinatorNotAvailable.Code
 	}
-	res, err := lp.Append(buildBatch(recs, time.Now().UnixMilli()), time.Now())
+	res, err := lp.Append(batch, time.Now())
 	if err != nil {
 		c.logger.Warn("writing to the offsets topic", "group", group, "err", err)
-		done(storeErrorCode(err))
-		return
+		return nil, log.AppendResult{}, storeErrorCode(err)
 	}
-	lp.Durable(res.LastOffset, func(err error) {
+	return lp, res, 0
+}
+
+// durable calls done with the Kafka error code of the outcome once lastOffset of lp is
+// durable (or failed). done runs on another goroutine, or inline.
+func (c *Coordinator) durable(group string, lp *log.Partition, lastOffset int64, done func(code int16)) {
+	lp.Durable(lastOffset, func(err error) {
 		if err != nil {
 			c.logger.Warn("syncing the offsets topic", "group", group, "err", err)
 		}
@@ -334,13 +364,15 @@ func (c *Coordinator) write(group string, recs []kv, done func(code int16)) {
 }
 
 // storeErrorCode maps a write failure to what Kafka's coordinator answers: the client looks
-// the coordinator up again and retries.
+// the coordinator up again and retries; a fenced producer's transactional write is refused.
 func storeErrorCode(err error) int16 {
 	switch {
 	case err == nil:
 		return 0
 	case errors.Is(err, log.ErrClosed):
 		return kerr.NotCoordinator.Code
+	case errors.Is(err, log.ErrInvalidProducerEpoch):
+		return kerr.InvalidProducerEpoch.Code
 	default:
 		return kerr.CoordinatorNotAvailable.Code
 	}

@@ -1,9 +1,11 @@
 // Package group is streamlite's group coordinator: the classic consumer-group protocol
 // (JoinGroup, SyncGroup, Heartbeat, LeaveGroup), the KIP-848 consumer protocol
 // (ConsumerGroupHeartbeat, ConsumerGroupDescribe), committed offsets (OffsetCommit, OffsetFetch,
-// OffsetDelete) and group administration (DescribeGroups, ListGroups, DeleteGroups), answered as
-// Apache Kafka's GroupCoordinator answers them. engine/kafka decodes the requests and calls the
-// Coordinator; the Coordinator returns the kmsg responses.
+// OffsetDelete), transactional offsets (TxnOffsetCommit, and the transaction markers the
+// transaction coordinator writes through WriteTxnMarker) and group administration
+// (DescribeGroups, ListGroups, DeleteGroups), answered as Apache Kafka's GroupCoordinator
+// answers them. engine/kafka decodes the requests and calls the Coordinator; the Coordinator
+// returns the kmsg responses.
 //
 // # Caller's contract
 //
@@ -12,8 +14,18 @@
 //  2. Call the request methods from any goroutine. JoinGroup and SyncGroup block until the
 //     rebalance answers them, as Kafka parks them, or until their ctx ends (the connection
 //     closed); the other methods return once their answer is ready (commits once durable).
-//  3. Close the Coordinator before the cluster: Close stops every group goroutine and waits
-//     for them; requests still waiting are answered with COORDINATOR_NOT_AVAILABLE.
+//  3. Transactions (engine/txn and engine/kafka): OffsetsPartition(group) is the partition of
+//     __consumer_offsets that AddOffsetsToTxn adds to a transaction. The TxnOffsetCommit
+//     handler checks with the transaction coordinator that this partition is in the producer's
+//     ongoing transaction, then calls TxnOffsetCommit, and lets the transaction coordinator
+//     write markers only after TxnOffsetCommit returns: by then its batch is appended or never
+//     will be, even if ctx ended first. To end the transaction, the transaction coordinator calls
+//     WriteTxnMarker for that partition; once it returns nil, OffsetFetch serves the outcome.
+//     On error it calls it again (it is idempotent), as it does during recovery for every
+//     transaction left without markers.
+//  4. Close the Coordinator before the cluster: Close stops every group goroutine and waits
+//     for them; requests still waiting are answered with COORDINATOR_NOT_AVAILABLE, and a
+//     WriteTxnMarker still waiting returns ErrClosed.
 //
 // # Concurrency
 //
@@ -23,6 +35,9 @@
 // name to group. A group goroutine exits when the group is deleted or when Close is called.
 // Deadlines (session timeouts, the rebalance timeout, the initial rebalance delay, the pending
 // sync timeout) are fields of the state; the goroutine arms one timer for the earliest.
+//
+// WriteTxnMarker, once its marker is durable, queues the marker's completion to every group
+// of that offsets-topic partition and waits until each has run it.
 //
 // Lock order: Coordinator.mu, then group.q (the queue). Neither is held across I/O or while a
 // closure runs. topicMu serializes the lazy creation of __consumer_offsets and is taken alone.
@@ -34,7 +49,10 @@
 // them, so Kafka's tools can read the topic. A group's partition is
 // abs(javaStringHashCode(group)) % partitions. Each write is one uncompressed v2 record batch
 // (producer id -1) appended to that partition; commits are answered once the batch is durable
-// (acks=all). The records, keys and values big-endian as Kafka's schemas say:
+// (acks=all). A TxnOffsetCommit is one transactional batch instead (attributes 0x10, the
+// producer id and epoch of the request, base sequence -1), and the transaction ends with a
+// control batch (the marker, commit or abort) written by WriteTxnMarker in the same partition,
+// as Kafka writes them. The records, keys and values big-endian as Kafka's schemas say:
 //
 //	key   OffsetCommitKey   v1  group, topic, partition       one committed offset
 //	value OffsetCommitValue v3  offset, leader epoch, metadata, commit timestamp; null deletes
@@ -45,8 +63,26 @@
 // New reads every partition from its log start to its high watermark and applies the records
 // in order: the last value of a key wins and a null value removes it. Groups come back Empty
 // with their protocol type and generation; members are not restored as live, so they rejoin,
-// as after a Kafka coordinator failover. Batches that are compressed, transactional control
-// batches, or fail their CRC are skipped (and logged); undecodable records are skipped.
+// as after a Kafka coordinator failover. Batches that are compressed or fail their CRC, and
+// control batches that hold no marker, are skipped (and logged); undecodable records are
+// skipped.
+//
+// # Transactional offsets
+//
+// The offsets of a transactional batch are pending for its producer (per group and partition,
+// the producer's last one), not committed. A commit marker of that producer in the same
+// partition makes them committed offsets; an abort marker drops them. Of a pending offset and a
+// committed one of the same partition, the one whose record comes later in the log wins when
+// the marker commits, so a plain OffsetCommit written after the transactional one (but before
+// its marker) stays, as in Kafka. A tombstone of a key (OffsetDelete, DeleteGroups) drops the
+// key's pending offsets of every producer too, as Kafka's replay does; DeleteGroups also writes
+// tombstones for the partitions that have only pending offsets, so a deleted group's open
+// transactions commit nothing into it (Kafka's deleteAllOffsets). Offsets still pending at the
+// end of the replay stay pending (OffsetFetch with RequireStable answers
+// UNSTABLE_OFFSET_COMMIT for them; without it, the previous committed offset) until the
+// transaction coordinator's recovery writes their marker. The same rules apply live: pending
+// offsets are kept from the append on and completed by WriteTxnMarker on the group's
+// goroutine, so the in-memory state always equals a replay of the log.
 //
 // # The consumer protocol (KIP-848)
 //
@@ -80,6 +116,6 @@
 //
 // Offsets are never expired (offsets.retention.minutes); empty groups with offsets stay until
 // deleted. Offsets of a deleted topic stay until OffsetDelete or DeleteGroups. group.max.size is
-// unbounded. Transactional offset commits are not served yet. Subscription regexes use Go's RE2 syntax
-// (Kafka uses RE2/J; the two agree on common patterns).
+// unbounded. Subscription regexes use Go's RE2 syntax (Kafka uses RE2/J; the two agree on
+// common patterns).
 package group

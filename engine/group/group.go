@@ -51,12 +51,15 @@ type topicPartition struct {
 	partition int32
 }
 
-// offset is one committed offset.
+// offset is one committed (or pending transactional) offset.
 type offset struct {
 	offset      int64
 	leaderEpoch int32
 	metadata    string
 	commitMs    int64
+	// record is the offset in __consumer_offsets of the record holding it: of two commits of
+	// a partition, the later record wins (see commitInto).
+	record int64
 }
 
 // member is one member of a group.
@@ -155,7 +158,10 @@ type group struct {
 	// cg is the consumer protocol's state (KIP-848); nil while the group is a classic group.
 	cg *cgroup
 
-	offsets   map[topicPartition]offset
+	offsets map[topicPartition]offset
+	// txn holds the transactional offsets (TxnOffsetCommit) whose transaction has no marker
+	// yet, by producer id; WriteTxnMarker commits or drops them.
+	txn       pendingTxns
 	inflight  int  // writes not yet completed
 	persisted bool // something about the group is in the offsets topic
 }
@@ -169,6 +175,7 @@ func (c *Coordinator) newGroup(name string) *group {
 		pending:    make(map[string]time.Time),
 		static:     make(map[string]string),
 		offsets:    make(map[topicPartition]offset),
+		txn:        make(pendingTxns),
 		stateSince: time.Now(),
 	}
 }
@@ -264,7 +271,7 @@ func (g *group) stop() {
 // group at its next offsets-expiration sweep; it is removed at once here.
 func (g *group) disposable() bool {
 	return g.state == stateEmpty && !g.persisted && len(g.members) == 0 && len(g.pending) == 0 &&
-		len(g.offsets) == 0 && g.inflight == 0 && (g.cg == nil || len(g.cg.members) == 0)
+		len(g.offsets) == 0 && len(g.txn) == 0 && g.inflight == 0 && (g.cg == nil || len(g.cg.members) == 0)
 }
 
 // dispose removes a disposable group unless work arrived for it meanwhile. Holding c.mu and

@@ -673,15 +673,31 @@ func (g *group) store(assignments map[string][]byte, done func(code int16)) {
 // (or failed). If the group has stopped by then, ifStopped(code) runs instead, on whatever
 // goroutine completed the write (it may be nil).
 func (g *group) writeThen(recs []kv, then, ifStopped func(code int16)) {
+	g.writeBatch(buildBatch(recs, time.Now().UnixMilli()), nil, then, ifStopped)
+}
+
+// writeBatch appends batch to the group's offsets-topic partition at once (on the group's
+// goroutine) and, if that succeeded, calls appended with the offset of its first record before
+// it returns. then and ifStopped are as for writeThen.
+func (g *group) writeBatch(batch []byte, appended func(base int64), then, ifStopped func(code int16)) {
 	g.inflight++
-	g.c.write(g.name, recs, func(code int16) {
+	finish := func(code int16) {
 		if !g.submit(func() {
 			g.inflight--
 			then(code)
 		}) && ifStopped != nil {
 			ifStopped(code)
 		}
-	})
+	}
+	lp, res, code := g.c.appendBatch(g.name, batch)
+	if code != 0 {
+		finish(code)
+		return
+	}
+	if appended != nil {
+		appended(res.BaseOffset)
+	}
+	g.c.durable(g.name, lp, res.LastOffset, finish)
 }
 
 // Heartbeat handles a Heartbeat request.

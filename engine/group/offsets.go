@@ -149,13 +149,15 @@ func (g *group) commit(req *kmsg.OffsetCommitRequest, ch chan<- *kmsg.OffsetComm
 		}
 		ch <- resp
 	}
-	g.writeThen(recs, func(code int16) {
+	var base int64 // set by the append, read once durable: both on the group's goroutine
+	g.writeBatch(buildBatch(recs, now), func(b int64) { base = b }, func(code int16) {
 		if code != 0 {
 			fail(code)
 			return
 		}
-		for _, p := range todo {
-			g.offsets[p.tp] = p.o
+		for i, p := range todo {
+			p.o.record = base + int64(i)
+			commitOne(g.offsets, p.tp, p.o)
 		}
 		ch <- resp
 	}, func(code int16) {
@@ -175,6 +177,7 @@ type fetchedPartition struct {
 	offset      int64
 	leaderEpoch int32
 	metadata    string
+	code        int16 // UNSTABLE_OFFSET_COMMIT or 0
 }
 
 type fetchedTopic struct {
@@ -185,8 +188,9 @@ type fetchedTopic struct {
 // OffsetFetch handles an OffsetFetch request: v0-7 one group, v8+ several (KIP-709). Null
 // topics (v2+) ask for every committed offset of the group. A partition with no committed
 // offset, and every partition of a group that does not exist, is answered offset -1 with no
-// error, as Kafka does. RequireStable (v7+, KIP-447) waits for nothing: transactional offset
-// commits are not served, so no offset is ever pending.
+// error, as Kafka does. Offsets of a transaction without its marker yet (TxnOffsetCommit) are not
+// served: the partition answers its previous committed offset, or, with RequireStable (v7+,
+// KIP-447), UNSTABLE_OFFSET_COMMIT (offset -1), so the client asks again after the marker.
 func (c *Coordinator) OffsetFetch(ctx context.Context, req *kmsg.OffsetFetchRequest) *kmsg.OffsetFetchResponse {
 	resp := req.ResponseKind().(*kmsg.OffsetFetchResponse)
 	if req.Version >= 8 {
@@ -202,7 +206,7 @@ func (c *Coordinator) OffsetFetch(ctx context.Context, req *kmsg.OffsetFetchRequ
 			if req.Version >= 9 {
 				member = &fetchMember{rg.MemberID, rg.MemberEpoch}
 			}
-			got, code := c.fetch(ctx, rg.Group, topics, rg.Topics == nil, member)
+			got, code := c.fetch(ctx, rg.Group, topics, rg.Topics == nil, member, req.RequireStable)
 			sg := kmsg.NewOffsetFetchResponseGroup()
 			sg.Group = rg.Group
 			sg.ErrorCode = code
@@ -213,6 +217,7 @@ func (c *Coordinator) OffsetFetch(ctx context.Context, req *kmsg.OffsetFetchRequ
 					sp := kmsg.NewOffsetFetchResponseGroupTopicPartition()
 					sp.Partition, sp.Offset, sp.LeaderEpoch = fp.partition, fp.offset, fp.leaderEpoch
 					sp.Metadata = kmsg.StringPtr(fp.metadata)
+					sp.ErrorCode = fp.code
 					st.Partitions = append(st.Partitions, sp)
 				}
 				sg.Topics = append(sg.Topics, st)
@@ -225,7 +230,7 @@ func (c *Coordinator) OffsetFetch(ctx context.Context, req *kmsg.OffsetFetchRequ
 	for _, t := range req.Topics {
 		topics = append(topics, fetchTopic{t.Topic, t.Partitions})
 	}
-	got, code := c.fetch(ctx, req.Group, topics, req.Topics == nil && req.Version >= 2, nil)
+	got, code := c.fetch(ctx, req.Group, topics, req.Topics == nil && req.Version >= 2, nil, req.RequireStable && req.Version >= 7)
 	resp.ErrorCode = code
 	for _, ft := range got {
 		st := kmsg.NewOffsetFetchResponseTopic()
@@ -235,6 +240,9 @@ func (c *Coordinator) OffsetFetch(ctx context.Context, req *kmsg.OffsetFetchRequ
 			sp.Partition, sp.Offset, sp.LeaderEpoch = fp.partition, fp.offset, fp.leaderEpoch
 			sp.Metadata = kmsg.StringPtr(fp.metadata)
 			sp.ErrorCode = code
+			if fp.code != 0 {
+				sp.ErrorCode = fp.code
+			}
 			st.Partitions = append(st.Partitions, sp)
 		}
 		resp.Topics = append(resp.Topics, st)
@@ -254,8 +262,9 @@ type fetchResult struct {
 }
 
 // fetch returns the committed offsets of the named group for topics (every offset if all).
-// member, if set, is checked against a consumer group's members.
-func (c *Coordinator) fetch(ctx context.Context, name string, topics []fetchTopic, all bool, member *fetchMember) ([]fetchedTopic, int16) {
+// member, if set, is checked against a consumer group's members. With stable, partitions with
+// pending transactional offsets are answered UNSTABLE_OFFSET_COMMIT.
+func (c *Coordinator) fetch(ctx context.Context, name string, topics []fetchTopic, all bool, member *fetchMember, stable bool) ([]fetchedTopic, int16) {
 	ch := make(chan fetchResult, 1)
 	if !c.do(name, false, func(g *group) {
 		if member != nil && g.cg != nil && g.state != stateDead {
@@ -264,12 +273,12 @@ func (c *Coordinator) fetch(ctx context.Context, name string, topics []fetchTopi
 				return
 			}
 		}
-		ch <- fetchResult{topics: g.fetch(topics, all)}
+		ch <- fetchResult{topics: g.fetch(topics, all, stable)}
 	}) {
 		if c.isClosed() {
 			return nil, kerr.CoordinatorNotAvailable.Code
 		}
-		return fetchFrom(nil, topics, all), 0
+		return fetchFrom(nil, nil, topics, all), 0
 	}
 	got, ok := wait(c, ctx, ch)
 	if !ok {
@@ -278,20 +287,35 @@ func (c *Coordinator) fetch(ctx context.Context, name string, topics []fetchTopi
 	return got.topics, got.code
 }
 
-func (g *group) fetch(topics []fetchTopic, all bool) []fetchedTopic {
+func (g *group) fetch(topics []fetchTopic, all, stable bool) []fetchedTopic {
 	if g.state == stateDead {
-		return fetchFrom(nil, topics, all)
+		return fetchFrom(nil, nil, topics, all)
 	}
-	return fetchFrom(g.offsets, topics, all)
+	var unstable map[topicPartition]bool
+	if stable && len(g.txn) > 0 {
+		unstable = g.txn.partitions()
+	}
+	return fetchFrom(g.offsets, unstable, topics, all)
 }
 
-// fetchFrom answers an OffsetFetch from offsets.
-func fetchFrom(offsets map[topicPartition]offset, topics []fetchTopic, all bool) []fetchedTopic {
+// fetchFrom answers an OffsetFetch from offsets; partitions in unstable are answered
+// UNSTABLE_OFFSET_COMMIT. Fetching every offset reports the partitions with a committed
+// offset, as Kafka does.
+func fetchFrom(offsets map[topicPartition]offset, unstable map[topicPartition]bool, topics []fetchTopic, all bool) []fetchedTopic {
+	answer := func(tp topicPartition) fetchedPartition {
+		fp := fetchedPartition{partition: tp.partition, offset: -1, leaderEpoch: -1}
+		if unstable[tp] {
+			fp.code = kerr.UnstableOffsetCommit.Code
+		} else if o, ok := offsets[tp]; ok {
+			fp.offset, fp.leaderEpoch, fp.metadata = o.offset, o.leaderEpoch, o.metadata
+		}
+		return fp
+	}
 	var out []fetchedTopic
 	if all {
 		byTopic := make(map[string][]fetchedPartition)
-		for tp, o := range offsets {
-			byTopic[tp.topic] = append(byTopic[tp.topic], fetchedPartition{tp.partition, o.offset, o.leaderEpoch, o.metadata})
+		for tp := range offsets {
+			byTopic[tp.topic] = append(byTopic[tp.topic], answer(tp))
 		}
 		names := make([]string, 0, len(byTopic))
 		for n := range byTopic {
@@ -308,11 +332,7 @@ func fetchFrom(offsets map[topicPartition]offset, topics []fetchTopic, all bool)
 	for _, t := range topics {
 		ft := fetchedTopic{topic: t.topic}
 		for _, p := range t.partitions {
-			fp := fetchedPartition{partition: p, offset: -1, leaderEpoch: -1}
-			if o, ok := offsets[topicPartition{t.topic, p}]; ok {
-				fp.offset, fp.leaderEpoch, fp.metadata = o.offset, o.leaderEpoch, o.metadata
-			}
-			ft.partitions = append(ft.partitions, fp)
+			ft.partitions = append(ft.partitions, answer(topicPartition{t.topic, p}))
 		}
 		out = append(out, ft)
 	}
@@ -321,7 +341,8 @@ func fetchFrom(offsets map[topicPartition]offset, topics []fetchTopic, all bool)
 
 // OffsetDelete handles an OffsetDelete request (KIP-496): an empty group's offsets can all be
 // deleted; a consumer group with members keeps the offsets of topics it subscribes to
-// (GROUP_SUBSCRIBED_TO_TOPIC); any other group with members is NON_EMPTY_GROUP.
+// (GROUP_SUBSCRIBED_TO_TOPIC); any other group with members is NON_EMPTY_GROUP. A partition
+// with a committed or a pending transactional offset gets a tombstone, which drops both.
 func (c *Coordinator) OffsetDelete(ctx context.Context, req *kmsg.OffsetDeleteRequest) *kmsg.OffsetDeleteResponse {
 	resp := req.ResponseKind().(*kmsg.OffsetDeleteResponse)
 	if !validGroupID(req.Group, false) {
@@ -371,7 +392,9 @@ func (g *group) offsetDelete(req *kmsg.OffsetDeleteRequest, ch chan<- *kmsg.Offs
 			case !g.empty() && g.isSubscribedTo(rt.Topic):
 				sp.ErrorCode = kerr.GroupSubscribedToTopic.Code
 			default:
-				if _, ok := g.offsets[tp]; ok {
+				// A tombstone also drops the partition's pending transactional offsets,
+				// as in Kafka (and in replay).
+				if _, ok := g.offsets[tp]; ok || g.txn.has(tp) {
 					recs = append(recs, kv{key: offsetKey(g.name, tp.topic, tp.partition)})
 					gone = append(gone, tp)
 				}
@@ -387,6 +410,7 @@ func (g *group) offsetDelete(req *kmsg.OffsetDeleteRequest, ch chan<- *kmsg.Offs
 	// The offsets are gone from reads at once; the answer waits for the tombstones.
 	for _, tp := range gone {
 		delete(g.offsets, tp)
+		g.txn.drop(tp)
 	}
 	g.writeThen(recs, func(code int16) {
 		if code != 0 {
