@@ -33,6 +33,7 @@ import (
 	"github.com/streamlite/streamlite/engine/kafka"
 	"github.com/streamlite/streamlite/engine/log"
 	"github.com/streamlite/streamlite/engine/meta"
+	"github.com/streamlite/streamlite/engine/txn"
 )
 
 // FlushPolicy says when partition writes reach stable storage.
@@ -99,6 +100,7 @@ type Broker struct {
 	flusher   *log.Flusher
 	cluster   *cluster.Cluster
 	groups    *group.Coordinator
+	txn       *txn.Coordinator
 	server    *kafka.Server
 	ln        net.Listener
 	requests  *admin.RequestMetrics
@@ -176,6 +178,14 @@ func Start(ctx context.Context, cfg Config) (*Broker, error) {
 	if err != nil {
 		return nil, fmt.Errorf("engine: starting the group coordinator: %w", err)
 	}
+	b.txn, err = txn.New(txn.Config{
+		Cluster: b.cluster,
+		Groups:  b.groups,
+		Logger:  cfg.Logger.With("part", "txn"),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("engine: starting the transaction coordinator: %w", err)
+	}
 	b.ln, err = net.Listen("tcp", cfg.KafkaAddr)
 	if err != nil {
 		if errors.Is(err, syscall.EADDRINUSE) {
@@ -201,6 +211,7 @@ func Start(ctx context.Context, cfg Config) (*Broker, error) {
 		Observer:         b.requests,
 		Cluster:          b.cluster,
 		Groups:           b.groups,
+		Txn:              b.txn,
 		Logger:           cfg.Logger.With("part", "kafka"),
 		AutoCreateTopics: !cfg.DisableAutoCreate,
 		AdvertisedAddr:   cfg.AdvertisedAddr,
@@ -225,7 +236,7 @@ func Start(ctx context.Context, cfg Config) (*Broker, error) {
 			}
 		}()
 	}
-	b.wg.Add(3)
+	b.wg.Add(4)
 	go func() {
 		defer b.wg.Done()
 		if err := b.server.Serve(b.ln); err != nil && !errors.Is(err, kafka.ErrServerClosed) {
@@ -235,6 +246,10 @@ func Start(ctx context.Context, cfg Config) (*Broker, error) {
 	go func() {
 		defer b.wg.Done()
 		b.cluster.Run(runCtx)
+	}()
+	go func() {
+		defer b.wg.Done()
+		b.txn.Run(runCtx)
 	}()
 	go func() {
 		defer b.wg.Done()
@@ -272,6 +287,9 @@ func (b *Broker) ClusterID() string { return b.clusterID }
 // Groups is the group coordinator: groups, their members and committed offsets.
 func (b *Broker) Groups() *group.Coordinator { return b.groups }
 
+// Txn is the transaction coordinator: transactional ids and their transactions.
+func (b *Broker) Txn() *txn.Coordinator { return b.txn }
+
 // AdminAddr is the admin HTTP listener's address ("" with DisableAdmin).
 func (b *Broker) AdminAddr() string {
 	if b.adminLn == nil {
@@ -287,10 +305,10 @@ func (b *Broker) FlushPolicy() FlushPolicy { return b.cfg.Flush }
 func (b *Broker) Done() <-chan struct{} { return b.done }
 
 // Shutdown stops the broker in order: stop accepting and drop connections (clients retry),
-// stop the retention loop, stop the group coordinator, close every partition (fsyncing what
-// is written), stop the flusher, close the metadata log and release the data directory. ctx
-// bounds the wait; when it ends first, Shutdown returns its error while the stop goes on in
-// the background.
+// stop the retention loop and the transaction timeouts, stop the transaction coordinator, then
+// the group coordinator, close every partition (fsyncing what is written), stop the flusher,
+// close the metadata log and release the data directory. ctx bounds the wait; when it ends
+// first, Shutdown returns its error while the stop goes on in the background.
 func (b *Broker) Shutdown(ctx context.Context) error {
 	ch := make(chan error, 1)
 	go func() { ch <- b.Close() }()
@@ -328,6 +346,10 @@ func (b *Broker) Close() error {
 // closeStores closes what Start opened, newest first.
 func (b *Broker) closeStores() error {
 	var errs []error
+	if b.txn != nil {
+		// Before the groups and the cluster: it writes markers through both.
+		errs = append(errs, b.txn.Close())
+	}
 	if b.groups != nil {
 		// Before the cluster: group goroutines write to __consumer_offsets.
 		errs = append(errs, b.groups.Close())

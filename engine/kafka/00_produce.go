@@ -6,6 +6,7 @@ import (
 
 	"github.com/streamlite/streamlite/engine/group"
 	"github.com/streamlite/streamlite/engine/log"
+	"github.com/streamlite/streamlite/engine/txn"
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kmsg"
 )
@@ -13,7 +14,12 @@ import (
 // Produce: versions 3-12.
 //
 // v3 record batch v2 only (one batch per partition); v7 zstd; v8 per-record errors and an
-// error message; v9 flexible. acks=0 gets no response, acks=1 is answered once the batch is
+// error message; v9 flexible. A request with a transactional id may carry transactional batches:
+// each partition must have been added to the producer's ongoing transaction (AddPartitionsToTxn)
+// with the producer id and epoch of the batch, else INVALID_TXN_STATE,
+// INVALID_PRODUCER_ID_MAPPING or INVALID_PRODUCER_EPOCH, as Kafka's partition verification
+// (KIP-890 part 1) answers; a transactional batch without a transactional id is
+// TRANSACTIONAL_ID_AUTHORIZATION_FAILED. acks=0 gets no response, acks=1 is answered once the batch is
 // written to the segment file, acks=all (-1) once the flusher has fsynced it (group commit;
 // see engine/log). The batch bytes are written as they came, with only the base offset and
 // leader epoch filled in, whatever their codec. min.insync.replicas above 1 cannot be met by a
@@ -21,9 +27,7 @@ import (
 
 func (s *Server) handleProduce(r *request, req *kmsg.ProduceRequest) *reply {
 	resp := req.ResponseKind().(*kmsg.ProduceResponse)
-	if req.TransactionID != nil {
-		// Transactions are not served yet (engine/txn); refuse rather than write
-		// records no transaction marker will ever commit.
+	if req.TransactionID != nil && s.cfg.Txn == nil {
 		return s.produceReply(req, produceErrorAll(req, resp, kerr.TransactionalIDAuthorizationFailed.Code), nil)
 	}
 	switch req.Acks {
@@ -59,8 +63,8 @@ func (s *Server) handleProduce(r *request, req *kmsg.ProduceRequest) *reply {
 				sp.ErrorCode = unknownTopic
 				continue
 			}
-			if t.Name == group.OffsetsTopic {
-				// Kafka: "Cannot append to internal topic"; only the coordinator writes it.
+			if t.Name == group.OffsetsTopic || t.Name == txn.StateTopic {
+				// Kafka: "Cannot append to internal topic"; only the coordinators write them.
 				sp.ErrorCode = kerr.InvalidTopicException.Code
 				msg := "cannot append to internal topic " + t.Name
 				sp.ErrorMessage = &msg
@@ -72,7 +76,7 @@ func (s *Server) handleProduce(r *request, req *kmsg.ProduceRequest) *reply {
 				sp.ErrorMessage = &msg
 				continue
 			}
-			if err := validateBatch(rp.Records, t.MaxMessageBytes(), req.Version); err != nil {
+			if err := validateBatch(rp.Records, t.MaxMessageBytes(), req.Version, req.TransactionID != nil); err != nil {
 				sp.ErrorCode = errorCode(err)
 				sp.ErrorMessage = errorMessage(err)
 				continue
@@ -88,7 +92,22 @@ func (s *Server) handleProduce(r *request, req *kmsg.ProduceRequest) *reply {
 					continue
 				}
 			}
+			var release func()
+			if transactional(rp.Records) {
+				// The partition must be in the producer's ongoing transaction, and the
+				// transaction cannot end until this append is in the log (engine/txn).
+				pid, epoch := batchProducer(rp.Records)
+				var err error
+				if release, err = s.cfg.Txn.BeginWrite(*req.TransactionID, pid, epoch, t.Name, rp.Partition); err != nil {
+					sp.ErrorCode = errorCode(err)
+					sp.ErrorMessage = errorMessage(err)
+					continue
+				}
+			}
 			res, err := p.Append(rp.Records, now)
+			if release != nil {
+				release()
+			}
 			if err != nil {
 				sp.ErrorCode = errorCode(err)
 				sp.ErrorMessage = errorMessage(err)

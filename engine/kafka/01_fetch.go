@@ -11,8 +11,9 @@ import (
 
 // Fetch: versions 4-17.
 //
-// v4 record batch v2, last stable offset and aborted transactions (always none here); v5 log
-// start offset; v7 fetch sessions (KIP-227): the broker always answers session id 0, which
+// v4 record batch v2, last stable offset and aborted transactions: a read_committed fetch
+// (IsolationLevel 1) reads only below the last stable offset and gets the aborted transactions
+// whose records overlap what it read, so the client can drop them; v5 log start offset; v7 fetch sessions (KIP-227): the broker always answers session id 0, which
 // tells clients to keep sending full fetches; v11 rack-aware preferred replica (always -1);
 // v12 flexible; v13 topic ids instead of names. A fetch that finds fewer than MinBytes parks
 // on the partitions it asked for until one of them gets new data or MaxWait runs out; nothing
@@ -100,7 +101,7 @@ func (s *Server) handleFetch(r *request, req *kmsg.FetchRequest) *reply {
 		}
 		moved := false
 		for _, fp := range parts {
-			if fp.p != nil && fp.p.HighWatermark() > fp.off {
+			if fp.p != nil && readableEnd(req, fp.p) > fp.off {
 				moved = true
 				break
 			}
@@ -144,9 +145,14 @@ func (s *Server) fillFetch(req *kmsg.FetchRequest, resp *kmsg.FetchResponse, par
 			continue
 		}
 		hw := fp.p.HighWatermark()
+		lso := fp.p.LastStableOffset()
 		sp.HighWatermark = hw
-		sp.LastStableOffset = hw
+		sp.LastStableOffset = lso
 		sp.LogStartOffset = fp.p.LogStartOffset()
+		end := hw
+		if req.IsolationLevel == 1 {
+			end = lso
+		}
 		sp.PreferredReadReplica = -1
 		left := int(req.MaxBytes) - total
 		if req.MaxBytes <= 0 {
@@ -154,11 +160,11 @@ func (s *Server) fillFetch(req *kmsg.FetchRequest, resp *kmsg.FetchResponse, par
 		}
 		max := min(int(fp.max), left)
 		minOne := total == 0
-		if fp.off == hw || (max <= 0 && !minOne) {
+		if (fp.off >= end && fp.off <= hw) || (max <= 0 && !minOne) {
 			continue
 		}
 		b := s.bufs.get(min(max, 1<<20))
-		data, err := fp.p.Read(fp.off, max, minOne, (*b)[:0])
+		data, err := fp.p.ReadTo(fp.off, end, max, minOne, (*b)[:0])
 		*b = data
 		*bufs = append(*bufs, b)
 		if err != nil {
@@ -166,7 +172,7 @@ func (s *Server) fillFetch(req *kmsg.FetchRequest, resp *kmsg.FetchResponse, par
 			if errors.Is(err, log.ErrOffsetOutOfRange) {
 				sp.LogStartOffset = fp.p.LogStartOffset()
 				sp.HighWatermark = fp.p.HighWatermark()
-				sp.LastStableOffset = sp.HighWatermark
+				sp.LastStableOffset = fp.p.LastStableOffset()
 			}
 			anyErr = true
 			continue
@@ -174,7 +180,23 @@ func (s *Server) fillFetch(req *kmsg.FetchRequest, resp *kmsg.FetchResponse, par
 		if len(data) > 0 {
 			sp.RecordBatches = data
 			total += len(data)
+			if req.IsolationLevel == 1 {
+				for _, a := range fp.p.AbortedTxns(fp.off, log.NextOffset(data), nil) {
+					sp.AbortedTransactions = append(sp.AbortedTransactions, kmsg.FetchResponseTopicPartitionAbortedTransaction{
+						ProducerID: a.ProducerID, FirstOffset: a.FirstOffset,
+					})
+				}
+			}
 		}
 	}
 	return total, anyErr
+}
+
+// readableEnd is where a fetch of p stops: the high watermark, or for read_committed the last
+// stable offset.
+func readableEnd(req *kmsg.FetchRequest, p *log.Partition) int64 {
+	if req.IsolationLevel == 1 {
+		return p.LastStableOffset()
+	}
+	return p.HighWatermark()
 }

@@ -7,12 +7,13 @@ import (
 
 // ListOffsets: versions 1-10.
 //
-// Timestamps: -1 latest (the high watermark; for read_committed the last stable offset, which
-// is the same without transactions), -2 earliest, -3 the record with the largest timestamp
+// Timestamps: -1 latest (the high watermark; for read_committed, v2+, the last stable offset:
+// the start of the earliest open transaction), -2 earliest, -3 the record with the largest timestamp
 // (v7, KIP-734), -4 earliest local (v8, KIP-405; everything is local until tiered storage),
 // -5 latest tiered (v9, KIP-1005: -1 as nothing is tiered yet); a timestamp >= 0 finds the first
 // record at or after it through the time index (offsetsForTimes), or -1 if there is none.
-// v2 isolation level; v4 leader epochs (always 0).
+// v2 isolation level: under read_committed a timestamp lookup that lands at or past the last
+// stable offset finds nothing (-1), as in Kafka; v4 leader epochs (always 0).
 
 func (s *Server) handleListOffsets(req *kmsg.ListOffsetsRequest) kmsg.Response {
 	resp := req.ResponseKind().(*kmsg.ListOffsetsResponse)
@@ -34,9 +35,13 @@ func (s *Server) handleListOffsets(req *kmsg.ListOffsetsRequest) kmsg.Response {
 			}
 			sp.LeaderEpoch = 0
 			sp.Timestamp = -1
+			end := p.HighWatermark()
+			if req.IsolationLevel == 1 {
+				end = p.LastStableOffset()
+			}
 			switch ts := rp.Timestamp; {
 			case ts == -1:
-				sp.Offset = p.HighWatermark()
+				sp.Offset = end
 			case ts == -2 || ts == -4:
 				sp.Offset = p.LogStartOffset()
 			case ts == -3:
@@ -44,7 +49,7 @@ func (s *Server) handleListOffsets(req *kmsg.ListOffsetsRequest) kmsg.Response {
 				switch {
 				case err != nil:
 					sp.ErrorCode = errorCode(err)
-				case ok:
+				case ok && off < end:
 					sp.Offset, sp.Timestamp = off, mts
 				default:
 					sp.Offset = -1
@@ -58,7 +63,7 @@ func (s *Server) handleListOffsets(req *kmsg.ListOffsetsRequest) kmsg.Response {
 				switch {
 				case err != nil:
 					sp.ErrorCode = errorCode(err)
-				case ok:
+				case ok && off < end:
 					sp.Offset, sp.Timestamp = off, rts
 				default:
 					sp.Offset = -1

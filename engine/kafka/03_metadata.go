@@ -5,6 +5,7 @@ import (
 
 	"github.com/streamlite/streamlite/engine/cluster"
 	"github.com/streamlite/streamlite/engine/group"
+	"github.com/streamlite/streamlite/engine/txn"
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kmsg"
 )
@@ -14,8 +15,8 @@ import (
 // v1 null topics = all topics (v0: empty = all); v4 AllowAutoTopicCreation (earlier versions
 // always allow it); v10 topic ids; v8-10 authorized operations (answered as "not requested").
 // Auto-created topics are created synchronously, so they come back with their partitions and
-// no LEADER_NOT_AVAILABLE round trip. __consumer_offsets is reported IsInternal (v1+), and
-// auto-created, if asked for, as the group coordinator creates it.
+// no LEADER_NOT_AVAILABLE round trip. __consumer_offsets and __transaction_state are reported
+// IsInternal (v1+), and auto-created, if asked for, as their coordinators create them.
 
 func (s *Server) handleMetadata(req *kmsg.MetadataRequest) kmsg.Response {
 	resp := req.ResponseKind().(*kmsg.MetadataResponse)
@@ -47,6 +48,8 @@ func (s *Server) handleMetadata(req *kmsg.MetadataRequest) kmsg.Response {
 			if name == group.OffsetsTopic && s.cfg.Groups != nil {
 				// Made as the coordinator makes it: compacted, 50 partitions.
 				t, err = s.cfg.Groups.OffsetsTopic()
+			} else if name == txn.StateTopic && s.cfg.Txn != nil {
+				t, err = s.cfg.Txn.TransactionStateTopic()
 			} else {
 				t, err = s.c.CreateTopic(cluster.CreateSpec{Name: name, Partitions: -1, ReplicationFactor: -1}, false)
 			}
@@ -84,7 +87,7 @@ func metadataTopic(t *cluster.Topic) kmsg.MetadataResponseTopic {
 	name := t.Name
 	mt.Topic = &name
 	mt.TopicID = t.ID
-	mt.IsInternal = name == group.OffsetsTopic
+	mt.IsInternal = name == group.OffsetsTopic || name == txn.StateTopic
 	mt.AuthorizedOperations = -2147483648
 	n := len(t.Partitions())
 	mt.Partitions = make([]kmsg.MetadataResponseTopicPartition, n)

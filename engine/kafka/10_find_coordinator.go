@@ -10,10 +10,10 @@ import (
 //
 // v1 CoordinatorType (0 group, 1 transaction) and error messages; v3 flexible; v4 batched
 // CoordinatorKeys with a result per key (KIP-699); v5 and v6 add nothing we answer differently
-// (v6's share-group key type 2, KIP-932, is not served). Every group is coordinated by this
-// broker (node 0, at the advertised address). Transactions are not served yet, so key type 1
-// is COORDINATOR_NOT_AVAILABLE, which clients retry; an unknown key type is INVALID_REQUEST, as
-// Kafka answers it.
+// (v6's share-group key type 2, KIP-932, is not served). Every group and every transactional
+// id is coordinated by this broker (node 0, at the advertised address); without a group or
+// transaction coordinator the key type is COORDINATOR_NOT_AVAILABLE, which clients retry. An
+// unknown key type is INVALID_REQUEST, as Kafka answers it.
 
 func (s *Server) handleFindCoordinator(req *kmsg.FindCoordinatorRequest) kmsg.Response {
 	resp := req.ResponseKind().(*kmsg.FindCoordinatorResponse)
@@ -24,7 +24,7 @@ func (s *Server) handleFindCoordinator(req *kmsg.FindCoordinatorRequest) kmsg.Re
 		c.NodeID, c.Host, c.Port = -1, "", -1
 		var err *kerr.Error
 		switch {
-		case req.CoordinatorType == 0 && s.cfg.Groups != nil:
+		case req.CoordinatorType == 0 && s.cfg.Groups != nil, req.CoordinatorType == 1 && s.cfg.Txn != nil:
 			c.NodeID, c.Host, c.Port = cluster.BrokerID, host, port
 			return c
 		case req.CoordinatorType == 0, req.CoordinatorType == 1:

@@ -451,7 +451,11 @@ func TestClusterAPIs(t *testing.T) {
 		}
 		ip.TransactionalID = kmsg.StringPtr("txn")
 		ip.ProducerID, ip.ProducerEpoch = -1, -1
-		errCode(t, "transactional id", c.roundTrip(ip, 4).(*kmsg.InitProducerIDResponse).ErrorCode, kerr.TransactionalIDAuthorizationFailed)
+		errCode(t, "transactional id without a timeout", c.roundTrip(ip, 4).(*kmsg.InitProducerIDResponse).ErrorCode, kerr.InvalidTransactionTimeout)
+		ip.TransactionTimeoutMillis = 60000
+		if r := c.roundTrip(ip, 4).(*kmsg.InitProducerIDResponse); r.ErrorCode != 0 || r.ProducerID < 0 || r.ProducerEpoch != 0 {
+			t.Fatalf("transactional id: %+v; want a producer id at epoch 0", r)
+		}
 	}
 }
 

@@ -28,11 +28,11 @@ func refuse(code *kerr.Error, format string, args ...any) error {
 }
 
 // validateBatch checks one produced record set: exactly one v2 record batch, whole, with a good
-// CRC, no larger than maxBytes (max.message.bytes), with counts that agree, neither a control nor
-// a transactional batch (transactions are not served yet), and for an uncompressed batch records
-// that frame exactly. Compressed batches are passed through undecoded. produceVersion gates zstd
-// (Produce v7+).
-func validateBatch(b []byte, maxBytes int32, produceVersion int16) error {
+// CRC, no larger than maxBytes (max.message.bytes), with counts that agree, not a control batch,
+// transactional only if the request carries a transactional id (transactional) and then with a
+// producer id, and for an uncompressed batch records that frame exactly. Compressed batches are
+// passed through undecoded. produceVersion gates zstd (Produce v7+).
+func validateBatch(b []byte, maxBytes int32, produceVersion int16, transactional bool) error {
 	if len(b) < batchHeaderSize {
 		return refuse(kerr.CorruptMessage, "record set of %d bytes is shorter than a record batch header", len(b))
 	}
@@ -61,8 +61,10 @@ func validateBatch(b []byte, maxBytes int32, produceVersion int16) error {
 		return refuse(kerr.UnsupportedCompressionType, "zstd needs produce v7 or later, got v%d", produceVersion)
 	case attrs&0x20 != 0:
 		return refuse(kerr.InvalidRecord, "clients may not produce control batches")
-	case attrs&0x10 != 0:
-		return refuse(kerr.InvalidRecord, "a transactional batch needs a produce request with a transactional id")
+	case attrs&0x10 != 0 && !transactional:
+		return refuse(kerr.TransactionalIDAuthorizationFailed, "a transactional batch needs a produce request with a transactional id")
+	case attrs&0x10 != 0 && int64(binary.BigEndian.Uint64(b[43:])) < 0:
+		return refuse(kerr.InvalidRecord, "a transactional batch needs a producer id")
 	}
 	lastDelta := int32(binary.BigEndian.Uint32(b[23:]))
 	n := int32(binary.BigEndian.Uint32(b[57:]))
@@ -102,4 +104,12 @@ func checkRecordFraming(recs []byte, n int32) error {
 		return refuse(kerr.CorruptMessage, "%d bytes after the last of %d records", len(recs), n)
 	}
 	return nil
+}
+
+// transactional reports whether a validated batch has the transactional attribute.
+func transactional(b []byte) bool { return binary.BigEndian.Uint16(b[21:])&0x10 != 0 }
+
+// batchProducer returns a validated batch's producer id and epoch.
+func batchProducer(b []byte) (int64, int16) {
+	return int64(binary.BigEndian.Uint64(b[43:])), int16(binary.BigEndian.Uint16(b[51:]))
 }

@@ -17,22 +17,32 @@ import (
 // Invariants: it never panics; whatever it accepts is one whole v2 batch — at least a header
 // long, magic 2, a length field that covers exactly the bytes sent, a CRC-32C that matches,
 // no larger than max.message.bytes, at least one record, not a control batch, zstd only on
-// Produce v7+; whatever it refuses, it refuses with one of the codes Produce defines for bad
-// record sets.
+// Produce v7+, transactional only in a request with a transactional id and then with a producer
+// id; whatever it refuses, it refuses with one of the codes Produce defines for bad record sets.
+// Each input is checked as if sent without and with a transactional id.
 func FuzzValidateBatch(f *testing.F) {
 	for _, seed := range validateBatchSeeds(f) {
 		f.Add(seed, int16(9))
 	}
 	f.Fuzz(func(t *testing.T, b []byte, version int16) {
+		checkValidateBatch(t, b, version, false)
+		checkValidateBatch(t, b, version, true)
+	})
+}
+
+func checkValidateBatch(t *testing.T, b []byte, version int16, txn bool) {
+	t.Helper()
+	{
 		const maxBytes = 1 << 16
-		err := validateBatch(b, maxBytes, version)
+		err := validateBatch(b, maxBytes, version, txn)
 		if err != nil {
 			var pe *protoError
 			if !errors.As(err, &pe) {
 				t.Fatalf("refusal %v is not a protocol error", err)
 			}
 			switch pe.code {
-			case kerr.CorruptMessage, kerr.InvalidRecord, kerr.MessageTooLarge, kerr.UnsupportedCompressionType:
+			case kerr.CorruptMessage, kerr.InvalidRecord, kerr.MessageTooLarge, kerr.UnsupportedCompressionType,
+				kerr.TransactionalIDAuthorizationFailed:
 			default:
 				t.Fatalf("refused with %v", pe.code)
 			}
@@ -60,7 +70,11 @@ func FuzzValidateBatch(f *testing.F) {
 		if n := int32(binary.BigEndian.Uint32(b[57:])); n <= 0 {
 			t.Fatalf("accepted %d records", n)
 		}
-	})
+		if attrs&0x10 != 0 && (!txn || int64(binary.BigEndian.Uint64(b[43:])) < 0) {
+			t.Fatalf("accepted a transactional batch (transactional id %t, producer id %d)",
+				txn, int64(binary.BigEndian.Uint64(b[43:])))
+		}
+	}
 }
 
 func validateBatchSeeds(tb testingTB) [][]byte {

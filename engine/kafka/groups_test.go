@@ -110,7 +110,10 @@ func TestFindCoordinator(t *testing.T) {
 		if v >= 1 {
 			req.CoordinatorType = 1
 			r = c.roundTrip(req, v).(*kmsg.FindCoordinatorResponse)
-			errCode(t, "transaction coordinator", r.ErrorCode, kerr.CoordinatorNotAvailable)
+			errCode(t, "transaction coordinator", r.ErrorCode, nil)
+			if r.NodeID != 0 || r.Host != host || r.Port != int32(port) {
+				t.Fatalf("v%d: transaction coordinator %d %s:%d, want 0 %s", v, r.NodeID, r.Host, r.Port, b.Addr())
+			}
 		}
 	}
 	for v := int16(4); v <= 6; v++ {
@@ -128,7 +131,10 @@ func TestFindCoordinator(t *testing.T) {
 		}
 		req.CoordinatorType = 1
 		r = c.roundTrip(req, v).(*kmsg.FindCoordinatorResponse)
-		errCode(t, "batched txn key", r.Coordinators[0].ErrorCode, kerr.CoordinatorNotAvailable)
+		errCode(t, "batched txn key", r.Coordinators[0].ErrorCode, nil)
+		if co := r.Coordinators[0]; co.NodeID != 0 || co.Host != host || co.Port != int32(port) {
+			t.Fatalf("v%d: transaction coordinator of %s at %d %s:%d", v, co.Key, co.NodeID, co.Host, co.Port)
+		}
 		req.CoordinatorType = 7
 		r = c.roundTrip(req, v).(*kmsg.FindCoordinatorResponse)
 		errCode(t, "unknown key type", r.Coordinators[0].ErrorCode, kerr.InvalidRequest)

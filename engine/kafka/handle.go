@@ -27,7 +27,19 @@ func (s *Server) handle(r *request) *reply {
 	case *kmsg.DeleteRecordsRequest:
 		resp = s.handleDeleteRecords(req)
 	case *kmsg.InitProducerIDRequest:
-		resp = s.handleInitProducerID(req)
+		resp = s.handleInitProducerID(r, req)
+	case *kmsg.AddPartitionsToTxnRequest:
+		resp = s.handleAddPartitionsToTxn(r, req)
+	case *kmsg.AddOffsetsToTxnRequest:
+		resp = s.handleAddOffsetsToTxn(r, req)
+	case *kmsg.EndTxnRequest:
+		resp = s.handleEndTxn(r, req)
+	case *kmsg.TxnOffsetCommitRequest:
+		resp = s.handleTxnOffsetCommit(r, req)
+	case *kmsg.DescribeTransactionsRequest:
+		resp = s.handleDescribeTransactions(req)
+	case *kmsg.ListTransactionsRequest:
+		resp = s.handleListTransactions(req)
 	case *kmsg.OffsetForLeaderEpochRequest:
 		resp = s.handleOffsetForLeaderEpoch(req)
 	case *kmsg.DescribeConfigsRequest:
@@ -42,6 +54,8 @@ func (s *Server) handle(r *request) *reply {
 		resp = s.handleCreatePartitions(req)
 	case *kmsg.DescribeClusterRequest:
 		resp = s.handleDescribeCluster(req)
+	case *kmsg.DescribeProducersRequest:
+		resp = s.handleDescribeProducers(req)
 	case *kmsg.OffsetCommitRequest:
 		resp = s.handleOffsetCommit(r, req)
 	case *kmsg.OffsetFetchRequest:

@@ -68,7 +68,7 @@ func TestProduceValidation(t *testing.T) {
 				bb := good()
 				bb[22] |= 0x10
 				return kafka.ResealBatch(bb)
-			}, kerr.InvalidRecord},
+			}, kerr.TransactionalIDAuthorizationFailed}, // as Kafka's KafkaApis answers it
 			{"unknown codec", func() []byte {
 				bb := good()
 				bb[22] |= 0x7

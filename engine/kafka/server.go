@@ -11,7 +11,8 @@
 // the flusher has made the batch durable; the reader moves on, so pipelined produces from one
 // connection share fsync rounds. Fetches that wait for data park on the reader goroutine, and
 // so do JoinGroup and SyncGroup until the group coordinator (engine/group) answers them, as
-// Kafka parks them.
+// Kafka parks them, and the transaction APIs until the transaction coordinator (engine/txn)
+// has made their outcome durable.
 package kafka
 
 import (
@@ -25,6 +26,7 @@ import (
 
 	"github.com/streamlite/streamlite/engine/cluster"
 	"github.com/streamlite/streamlite/engine/group"
+	"github.com/streamlite/streamlite/engine/txn"
 )
 
 // ErrServerClosed is returned by Serve after Close.
@@ -47,6 +49,11 @@ type Config struct {
 	// Groups is the group coordinator that answers the consumer-group APIs; nil answers them
 	// with COORDINATOR_NOT_AVAILABLE.
 	Groups *group.Coordinator
+	// Txn is the transaction coordinator that answers the transaction APIs (InitProducerID
+	// with a transactional id, AddPartitionsToTxn, AddOffsetsToTxn, EndTxn, TxnOffsetCommit,
+	// DescribeTransactions, ListTransactions) and admits transactional produce (BeginWrite);
+	// nil answers those APIs with COORDINATOR_NOT_AVAILABLE (produce: see 00_produce.go).
+	Txn *txn.Coordinator
 	// MaxRequestBytes is socket.request.max.bytes: a larger frame closes the connection.
 	// 0 means 100 MiB.
 	MaxRequestBytes int32

@@ -14,7 +14,8 @@ type batchMeta struct {
 // by Partition.a.
 type producerState struct {
 	epoch int16
-	// coordEpoch is the coordinator epoch of the producer's last marker.
+	// coordEpoch is the coordinator epoch of the producer's last marker, -1
+	// before any.
 	coordEpoch int32
 	// txnFirst is the first offset of the producer's transaction open in
 	// this partition, -1 if none. Mirrored in Partition.t.ongoing.
@@ -92,7 +93,7 @@ func tracked(h *header) bool {
 }
 
 func newProducerState(epoch int16) *producerState {
-	return &producerState{epoch: epoch, txnFirst: -1}
+	return &producerState{epoch: epoch, coordEpoch: -1, txnFirst: -1}
 }
 
 // producers maps producer id to state.
