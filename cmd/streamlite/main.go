@@ -1,7 +1,7 @@
 // Command streamlite is the streamlite CLI: `streamlite up` starts the
-// broker, and the client commands (topic, produce, consume, bench) work
-// against it or any other Kafka cluster. Flags default from STREAMLITE_*
-// environment variables (STREAMLITE_BROKERS for --brokers).
+// broker, and the client commands (topic, produce, consume, group, txn,
+// bench) work against it or any other Kafka cluster. Flags default from
+// STREAMLITE_* environment variables (STREAMLITE_BROKERS for --brokers).
 package main
 
 import (
@@ -18,6 +18,7 @@ import (
 	"github.com/streamlite/streamlite/cmd/streamlite/internal/group"
 	"github.com/streamlite/streamlite/cmd/streamlite/internal/produce"
 	"github.com/streamlite/streamlite/cmd/streamlite/internal/topic"
+	"github.com/streamlite/streamlite/cmd/streamlite/internal/txn"
 	"github.com/streamlite/streamlite/cmd/streamlite/internal/up"
 )
 
@@ -49,6 +50,7 @@ func newRootCommand() *cobra.Command {
 		up.NewCommand(),
 		topic.NewCommand(),
 		group.NewCommand(),
+		txn.NewCommand(),
 		produce.NewCommand(),
 		consume.NewCommand(),
 		bench.NewCommand(),
