@@ -51,15 +51,19 @@ type producer struct {
 
 	sent atomic.Int64 // records handed to Produce; sequence numbers are 0..sent-1
 
-	mu     sync.Mutex
-	acked  []ack // in promise order
-	failed int
-	errs   []error // the first few failures
+	mu         sync.Mutex
+	acked      []ack // in promise order
+	failed     int
+	failedSeqs []int64 // the sequence numbers of the failures, in promise order
+	errs       []error // the first few failures
 }
 
 // TestCrash checks promise 2 of DESIGN.md: with acks=all and the default sync flush, every
 // acknowledged record survives kill -9 at any moment, exactly once, in order, at the offset
-// its acknowledgement reported. It runs four concurrent idempotent franz-go producers, one
+// its acknowledgement reported. It is also issue 5's idempotence crash test (must-show 4):
+// the producers retry across the kills, and verify asserts per producer no duplicates, no
+// gaps in the sequence numbers below the highest one acknowledged, and strictly increasing
+// sequence numbers in offset order. It runs four concurrent idempotent franz-go producers, one
 // per partition, against the real binary while killing and restarting it STREAMLITE_CRASH_KILLS
 // times (default 5) at random moments (seed: STREAMLITE_CRASH_SEED), then reads every
 // partition back.
@@ -78,14 +82,7 @@ func TestCrashSharedPartitions(t *testing.T) {
 // runCrash is the crash test with the load sh.
 func runCrash(t *testing.T, sh shape) {
 	kills := envInt(t, "STREAMLITE_CRASH_KILLS", 5)
-	seed := uint64(time.Now().UnixNano())
-	if s := os.Getenv("STREAMLITE_CRASH_SEED"); s != "" {
-		v, err := strconv.ParseUint(s, 10, 64)
-		if err != nil {
-			t.Fatalf("STREAMLITE_CRASH_SEED=%q: %v", s, err)
-		}
-		seed = v
-	}
+	seed := crashSeed(t)
 	t.Logf("kills %d, seed %d (replay with STREAMLITE_CRASH_SEED=%d)", kills, seed, seed)
 	rng := rand.New(rand.NewPCG(seed, 0x5eed5eed))
 	began := time.Now()
@@ -192,11 +189,12 @@ func runCrash(t *testing.T, sh shape) {
 		p.mu.Unlock()
 	}
 	summary := fmt.Sprintf("kills %d, sent %d, acked %d, failed %d, found %d (unacked but present %d), "+
-		"duplicates %d, lost %d, out of order %d, wrong offset %d, foreign %d, offset gaps %d, torn tails repaired %d, "+
+		"duplicates %d, lost %d, out of order %d, sequence gaps %d, failed below an acked seq %d, "+
+		"wrong offset %d, foreign %d, offset gaps %d, torn tails repaired %d, "+
 		"records in flight at kills %d, "+
 		"franz-go data loss %d, restart mean %s max %s, took %s",
 		kills, sent, acked, failed, r.found, r.unackedFound, r.duplicates, r.lost, r.outOfOrder,
-		r.wrongOffset, r.foreign, r.gaps, torn, inflightAtKills, dataLoss.Load(),
+		r.seqGaps, r.failedBelowAcked, r.wrongOffset, r.foreign, r.gaps, torn, inflightAtKills, dataLoss.Load(),
 		(restartSum / time.Duration(max(kills, 1))).Round(time.Millisecond), restartMax.Round(time.Millisecond), time.Since(began).Round(time.Millisecond))
 	t.Log(summary)
 	if os.Getenv("STREAMLITE_CRASH_SUMMARY") != "" {
@@ -230,6 +228,7 @@ func (p *producer) run(stop <-chan struct{}) {
 				p.acked = append(p.acked, ack{seq: seq, partition: r.Partition, offset: r.Offset})
 			} else {
 				p.failed++
+				p.failedSeqs = append(p.failedSeqs, seq)
 				if len(p.errs) < 3 {
 					p.errs = append(p.errs, fmt.Errorf("seq %d: %w", seq, err))
 				}
@@ -287,10 +286,17 @@ type result struct {
 	unackedFound int64 // found records whose promise did not succeed (none expected after a full Flush)
 	duplicates   int64 // extra copies of a (producer, seq)
 	lost         int64 // acknowledged records not found
-	outOfOrder   int64 // records with a seq below an earlier one of their producer in the partition
+	outOfOrder   int64 // records whose seq is not above every earlier one of their producer in the partition
 	wrongOffset  int64 // acknowledged records not at the offset their promise reported
 	foreign      int64 // records that do not parse or sit in another producer's partition
 	gaps         int64 // jumps in the offsets read back
+	// seqGaps counts a producer's sequence numbers missing from its partition although a
+	// higher one is there or was acknowledged: with idempotence and retries a later record
+	// cannot land while an earlier one is lost. An acknowledged missing record is also lost.
+	seqGaps int64
+	// failedBelowAcked counts records whose promise failed although a later record of their
+	// producer was acknowledged: a gap franz-go reported.
+	failedBelowAcked int64
 }
 
 // rid names a record: producer and sequence number. pid -1 means none.
@@ -416,7 +422,7 @@ func verify(t *testing.T, addr string, sh shape, ps []*producer) result {
 				r.duplicates++
 				report("duplicate", r.duplicates, "producer %d seq %d again at partition %d offset %d (copy %d)", pid, seq, p, rec.Offset, count[pid][seq])
 			}
-			if seq < lastSeq[pid] {
+			if seq <= lastSeq[pid] { // strictly increasing in offset order; an equal seq is also a duplicate
 				r.outOfOrder++
 				report("out of order", r.outOfOrder, "producer %d seq %d at partition %d offset %d follows seq %d", pid, seq, p, rec.Offset, lastSeq[pid])
 			}
@@ -427,8 +433,10 @@ func verify(t *testing.T, addr string, sh shape, ps []*producer) result {
 	for i, p := range ps {
 		p.mu.Lock()
 		isAcked := make([]bool, len(count[i]))
+		maxAcked := int64(-1)
 		for _, a := range p.acked {
 			isAcked[a.seq] = true
+			maxAcked = max(maxAcked, a.seq)
 			if count[i][a.seq] == 0 {
 				r.lost++
 				report("lost", r.lost, "producer %d seq %d acknowledged at partition %d offset %d is missing (high watermark %d)", i, a.seq, a.partition, a.offset, hwm[a.partition])
@@ -443,10 +451,22 @@ func verify(t *testing.T, addr string, sh shape, ps []*producer) result {
 				report("wrong offset", r.wrongOffset, "producer %d seq %d acknowledged at partition %d offset %d, which holds producer %d seq %d", i, a.seq, a.partition, a.offset, at.pid, at.seq)
 			}
 		}
+		for _, seq := range p.failedSeqs {
+			if seq < maxAcked {
+				r.failedBelowAcked++
+				report("gap", r.failedBelowAcked, "producer %d seq %d failed although its seq %d was acknowledged", i, seq, maxAcked)
+			}
+		}
 		p.mu.Unlock()
+		// No gaps: every seq below the highest one found or acknowledged is there.
+		top := max(maxAcked, lastSeq[i])
 		for seq, n := range count[i] {
 			if n > 0 && !isAcked[seq] {
 				r.unackedFound++
+			}
+			if n == 0 && int64(seq) < top {
+				r.seqGaps++
+				report("sequence gap", r.seqGaps, "producer %d seq %d is missing from partition %d although seq %d is there or acknowledged (highest acknowledged %d)", i, seq, p.partition, top, maxAcked)
 			}
 		}
 	}
@@ -490,6 +510,19 @@ func keepDataDir(t *testing.T, b *broker) {
 		return
 	}
 	t.Logf("data dir and broker log kept in %s", dst)
+}
+
+// crashSeed returns STREAMLITE_CRASH_SEED, or a fresh seed if it is not set.
+func crashSeed(t *testing.T) uint64 {
+	s := os.Getenv("STREAMLITE_CRASH_SEED")
+	if s == "" {
+		return uint64(time.Now().UnixNano())
+	}
+	v, err := strconv.ParseUint(s, 10, 64)
+	if err != nil {
+		t.Fatalf("STREAMLITE_CRASH_SEED=%q: %v", s, err)
+	}
+	return v
 }
 
 // envInt reads a non-negative integer from the environment, or returns def.

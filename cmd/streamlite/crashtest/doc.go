@@ -10,6 +10,14 @@
 //
 //	STREAMLITE_CRASH_KILLS=100 go test ./cmd/streamlite/crashtest/ -run Crash -v -timeout 30m
 //
+// TestCrash is also the idempotence crash test of issue 5. TestCrashExactlyOnce runs a
+// transactional consume-transform-produce pipeline (three franz-go GroupTransactSessions)
+// through STREAMLITE_CRASH_EOS_KILLS kills (default 5) and checks the read_committed output
+// holds every input's result exactly once; STREAMLITE_CRASH_EOS_RECORDS sets its input size
+// (default 4,000 per kill, at least 20,000). Its full run is
+//
+//	STREAMLITE_CRASH_EOS_KILLS=50 go test ./cmd/streamlite/crashtest/ -run CrashExactlyOnce -v -timeout 30m
+//
 // Each run logs its random seed; STREAMLITE_CRASH_SEED=N replays the same kill schedule (the
 // moments the broker dies; thread scheduling still varies). `go test -short` skips it all.
 package crashtest
