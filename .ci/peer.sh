@@ -2,7 +2,6 @@
 # Real clients' own suites against a freshly built `streamlite up` (slower than CI's slice):
 #   .ci/peer.sh            kcat smoke (librdkafka)
 #   KGO=1 .ci/peer.sh      ... and franz-go's pkg/kgo suite (KGO_RECORDS, default 50000)
-# Transactional tests are skipped until transactions land.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 shared=${STREAMLITE_SHARED:-$(pwd)/../shared}
@@ -17,8 +16,8 @@ for _ in $(seq 1 100); do
 done
 [[ -n $addr ]] || { cat "$work/up.out" "$work/up.err"; exit 1; }
 rc=0
-KCAT_SKIP=${KCAT_SKIP-'^transactional'} bash "$shared/peer/kcat-smoke.sh" "$addr" || rc=1
+KCAT_SKIP=${KCAT_SKIP-} bash "$shared/peer/kcat-smoke.sh" "$addr" || rc=1
 if [[ -n ${KGO:-} ]]; then
-  KGO_TEST_RF=1 KGO_SKIP=${KGO_SKIP-'^TestTxnEtl$'} bash "$shared/peer/kgo-suite.sh" "$addr" "${KGO_RECORDS:-50000}" || rc=1
+  KGO_TEST_RF=1 KGO_SKIP=${KGO_SKIP-} bash "$shared/peer/kgo-suite.sh" "$addr" "${KGO_RECORDS:-50000}" || rc=1
 fi
 exit $rc
