@@ -323,9 +323,23 @@ func TestTxnFencingOnTheWire(t *testing.T) {
 	if pid2 != pid || epoch2 <= epoch {
 		t.Fatalf("second InitProducerID: pid %d epoch %d after pid %d epoch %d", pid2, epoch2, pid, epoch)
 	}
+	end := listOffset(t, c, "txn-wire", 0, -1).Offset // after the fence's abort marker
 	errCode(t, "fenced produce", produce(pid, epoch, 1), kerr.InvalidProducerEpoch)
 	errCode(t, "fenced AddPartitionsToTxn", addPartition(pid, epoch), kerr.ProducerFenced)
 	errCode(t, "fenced EndTxn", endTxn(pid, epoch), kerr.ProducerFenced)
+	{
+		req := kmsg.NewPtrEndTxnRequest()
+		req.TransactionalID, req.ProducerID, req.ProducerEpoch, req.Commit = "no-such-id", pid, epoch, true
+		errCode(t, "EndTxn of an unknown id", c.roundTrip(req, 3).(*kmsg.EndTxnResponse).ErrorCode, kerr.InvalidProducerIDMapping)
+	}
+	// The new producer's transaction: a sequence gap is refused as in any idempotent write.
+	errCode(t, "AddPartitionsToTxn (new epoch)", addPartition(pid2, epoch2), nil)
+	errCode(t, "produce (new epoch)", produce(pid2, epoch2, 0), nil)
+	end++
+	errCode(t, "produce with a sequence gap", produce(pid2, epoch2, 5), kerr.OutOfOrderSequenceNumber)
+	if got := listOffset(t, c, "txn-wire", 0, -1).Offset; got != end {
+		t.Fatalf("log end %d after the refused writes, want %d: something refused was stored", got, end)
+	}
 	for v, want := range map[int16]*kerr.Error{2: kerr.InvalidProducerEpoch, 3: kerr.ProducerFenced} {
 		req := kmsg.NewPtrTxnOffsetCommitRequest()
 		req.TransactionalID, req.Group, req.ProducerID, req.ProducerEpoch = "wire", "wire-group", pid, epoch
