@@ -198,6 +198,7 @@ func (p *Partition) endTxnLocked(m Marker, offset, nowMs int64) {
 	}
 	p.t.Lock()
 	delete(p.t.ongoing, m.ProducerID)
+	p.pruneEndedLocked(p.hw.Load())
 	p.t.ended = append(p.t.ended, endedTxn{first: first, marker: offset})
 	if !m.Commit {
 		p.t.aborted = append(p.t.aborted, abortedTxn{pid: m.ProducerID, first: first, last: offset})
@@ -225,13 +226,7 @@ func (p *Partition) LastStableOffset() int64 {
 	hw := p.hw.Load()
 	p.t.Lock()
 	defer p.t.Unlock()
-	n := 0
-	for n < len(p.t.ended) && p.t.ended[n].marker < hw {
-		n++
-	}
-	if n > 0 {
-		p.t.ended = append(p.t.ended[:0], p.t.ended[n:]...)
-	}
+	p.pruneEndedLocked(hw)
 	lso := hw
 	for _, e := range p.t.ended {
 		lso = min(lso, e.first)
@@ -240,6 +235,18 @@ func (p *Partition) LastStableOffset() int64 {
 		lso = min(lso, first)
 	}
 	return lso
+}
+
+// pruneEndedLocked forgets ended transactions whose marker is below hw: they
+// no longer hold back the last stable offset. t must be held.
+func (p *Partition) pruneEndedLocked(hw int64) {
+	n := 0
+	for n < len(p.t.ended) && p.t.ended[n].marker < hw {
+		n++
+	}
+	if n > 0 {
+		p.t.ended = append(p.t.ended[:0], p.t.ended[n:]...)
+	}
 }
 
 // AbortedTxns appends to dst the aborted transactions with records in

@@ -335,3 +335,20 @@ func TestCleanTransactions(t *testing.T) {
 		}
 	})
 }
+
+// TestTxnEndedStaysBounded: a producer-only workload (nobody asks for the last stable offset)
+// does not pile up ended transactions in memory.
+func TestTxnEndedStaysBounded(t *testing.T) {
+	forVariants(t, Config{}, func(t *testing.T, h *harness) {
+		for i := range 200 {
+			h.append(tbatch(t, 9, 0, int32(i), 1))
+			mustMarker(t, h.p, Marker{ProducerID: 9, Commit: true})
+		}
+		h.p.t.Lock()
+		n := len(h.p.t.ended)
+		h.p.t.Unlock()
+		if n > 2 {
+			t.Fatalf("%d ended transactions kept after 200 durable commits", n)
+		}
+	})
+}
