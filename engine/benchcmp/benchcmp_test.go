@@ -37,6 +37,10 @@ const (
 // partitionCounts are the topics' partition counts, one scenario pair each.
 var partitionCounts = []int{1, 8}
 
+// txnPartitions is the partition count of the transactional scenario pair (a quarter of
+// the records, committed txnRecords at a time, then read read_committed).
+const txnPartitions = 8
+
 // broker starts one durable broker on a loopback port, keeping its data in dir.
 type broker struct {
 	name  string
@@ -191,6 +195,81 @@ func consume(ctx context.Context, addrs []string, topic string, records int) (lo
 	return res, err
 }
 
+// txnRecords is how many records one transaction of the transactional scenario writes.
+const txnRecords = 1000
+
+// txnProduce writes records records to topic from one transactional producer, txnRecords per
+// transaction, each flushed and committed before the next begins: what an exactly-once
+// pipeline's producer does. Elapsed runs from the first Begin to the last commit.
+func txnProduce(ctx context.Context, addrs []string, topic string, records int) (loadgen.Result, error) {
+	ctx, cancel := context.WithTimeout(ctx, runTimeout)
+	defer cancel()
+	cl, err := kgo.NewClient(append(clientOpts(), kgo.SeedBrokers(addrs...),
+		kgo.TransactionalID("bench-"+topic), kgo.DefaultProduceTopic(topic),
+		kgo.ProducerBatchMaxBytes(1<<20), kgo.MaxBufferedBytes(64<<20))...)
+	if err != nil {
+		return loadgen.Result{}, err
+	}
+	defer cl.Close()
+	val := make([]byte, recordSize)
+	res := loadgen.Result{Topic: topic}
+	var failed error
+	start := time.Now()
+	for i := 0; i < records; i += txnRecords {
+		if err := cl.BeginTransaction(); err != nil {
+			return res, err
+		}
+		n := min(txnRecords, records-i)
+		for range n {
+			cl.Produce(ctx, &kgo.Record{Value: val}, func(_ *kgo.Record, err error) {
+				if err != nil && failed == nil {
+					failed = err
+				}
+			})
+		}
+		if err := cl.Flush(ctx); err != nil {
+			return res, err
+		}
+		if failed != nil {
+			return res, failed
+		}
+		if err := cl.EndTransaction(ctx, kgo.TryCommit); err != nil {
+			return res, err
+		}
+		res.Records += int64(n)
+		res.Bytes += int64(n * recordSize)
+	}
+	res.Elapsed = time.Since(start)
+	return res, nil
+}
+
+// runTxnPair starts br, writes records records transactionally to a fresh topic of
+// partitions partitions, reads them back read_committed, and stops br.
+func runTxnPair(t *testing.T, br broker, partitions, records, round int) runResult {
+	t.Helper()
+	ctx := context.Background()
+	r := startBroker(t, br)
+	defer stopBroker(t, r)
+	topic := fmt.Sprintf("compare-txn-p%d-r%d", partitions, round)
+	var out runResult
+	if err := createTopic(ctx, r.addrs, topic, partitions); err != nil {
+		t.Fatalf("%s: %v", br.name, err)
+	}
+	var err error
+	if out.produce, err = txnProduce(ctx, r.addrs, topic, records); err != nil {
+		t.Fatalf("%s txn-produce-p%d: %v", br.name, partitions, err)
+	}
+	o := consumeOptions(r.addrs, topic)
+	o.Records = records
+	o.ClientOpts = append(o.ClientOpts, kgo.FetchIsolationLevel(kgo.ReadCommitted()))
+	cctx, cancel := context.WithTimeout(ctx, runTimeout)
+	defer cancel()
+	if out.consume, err = loadgen.Consume(cctx, o); err != nil || out.consume.Records != int64(records) {
+		t.Fatalf("%s txn-consume-p%d: read %d of %d: %v", br.name, partitions, out.consume.Records, records, err)
+	}
+	return out
+}
+
 // BenchmarkBrokers runs each scenario on each broker: BenchmarkBrokers/BROKER/produce-pN
 // and BenchmarkBrokers/BROKER/consume-pN. One iteration produces (or reads)
 // STREAMLITE_BENCH_RECORDS records of 1 KiB, so `-benchtime 1x` is one full run; each
@@ -322,6 +401,8 @@ func TestCompareBrokers(t *testing.T) {
 	for _, p := range partitionCounts {
 		scenarios = append(scenarios, fmt.Sprintf("produce-p%d", p), fmt.Sprintf("consume-p%d", p))
 	}
+	scenarios = append(scenarios, fmt.Sprintf("txn-produce-p%d", txnPartitions), fmt.Sprintf("txn-consume-p%d", txnPartitions))
+	txnRecs := max(records/4, txnRecords)
 
 	t.Logf("%d rounds, %d records of %d bytes per run, GOMAXPROCS %d",
 		rounds, records, recordSize, runtime.GOMAXPROCS(0))
@@ -341,6 +422,18 @@ func TestCompareBrokers(t *testing.T) {
 					p, res.consume.RecordsPerSec(), res.consume.MBPerSec())
 			}
 		}
+		order := slices.Clone(brokers)
+		if round%2 == 1 {
+			slices.Reverse(order)
+		}
+		for _, br := range order {
+			res := runTxnPair(t, br, txnPartitions, txnRecs, round)
+			pk, ck := key{fmt.Sprintf("txn-produce-p%d", txnPartitions), br.name}, key{fmt.Sprintf("txn-consume-p%d", txnPartitions), br.name}
+			results[pk] = append(results[pk], res.produce)
+			results[ck] = append(results[ck], res.consume)
+			t.Logf("round %d %-10s txn-produce-p%d %9.0f rec/s %7.1f MiB/s | read_committed %9.0f rec/s",
+				round+1, br.name, txnPartitions, res.produce.RecordsPerSec(), res.produce.MBPerSec(), res.consume.RecordsPerSec())
+		}
 	}
 
 	base, cand := brokers[0].name, brokers[1].name
@@ -355,7 +448,7 @@ func TestCompareBrokers(t *testing.T) {
 			ratios[i] = sr[i].RecordsPerSec() / kr[i].RecordsPerSec()
 		}
 		kp99, sp99 := "-", "-"
-		if strings.HasPrefix(sc, "produce") {
+		if strings.HasPrefix(sc, "produce") { // the transactional producer records no latencies
 			kp99 = fmtMs(median(kr, func(r loadgen.Result) float64 { return ms(r.P99) }))
 			sp99 = fmtMs(median(sr, func(r loadgen.Result) float64 { return ms(r.P99) }))
 		}

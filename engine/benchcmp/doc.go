@@ -12,7 +12,10 @@
 //
 // The scenarios write 1 KiB records with acks=all (idempotent, one producer, no linger, no
 // compression) to a fresh topic of 1 and of 8 partitions, and read each topic back by
-// partition. Both brokers get the same client options.
+// partition. The comparison also runs a transactional pair on 8 partitions: a quarter of the
+// records from one transactional producer, 1,000 per transaction, each flushed and committed
+// before the next (txn-produce-p8), then read back read_committed (txn-consume-p8). Both
+// brokers get the same client options.
 //
 // The Go benchmark, one broker and scenario at a time (MB/s, records/s, p50/p99 produce
 // latency in ms; one iteration writes or reads STREAMLITE_BENCH_RECORDS records):
