@@ -76,8 +76,6 @@ type Coordinator struct {
 	mu     sync.RWMutex // guards groups and closed
 	groups map[string]*group
 	closed bool
-
-	topicMu sync.Mutex // serializes creating __consumer_offsets
 }
 
 // New returns a Coordinator for cfg, with every group and committed offset recorded in
@@ -275,7 +273,7 @@ func (c *Coordinator) offsetsPartition(group string) (*log.Partition, error) {
 	if err != nil {
 		return nil, err
 	}
-	return ps[partitionFor(group, int32(len(ps)))], nil
+	return ps[cluster.KeyPartition(group, int32(len(ps)))], nil
 }
 
 // offsetsPartitions returns the partitions of __consumer_offsets, creating the topic on first
@@ -303,18 +301,13 @@ func (c *Coordinator) OffsetsPartition(group string) (int32, error) {
 	if err != nil {
 		return 0, err
 	}
-	return partitionFor(group, int32(len(ps))), nil
+	return cluster.KeyPartition(group, int32(len(ps))), nil
 }
 
 // OffsetsTopic returns the __consumer_offsets topic, creating it (compacted, with
 // offsets.topic.num.partitions partitions) if it does not exist.
 func (c *Coordinator) OffsetsTopic() (*cluster.Topic, error) {
-	c.topicMu.Lock()
-	defer c.topicMu.Unlock()
-	if t := c.c.Topic(OffsetsTopic); t != nil {
-		return t, nil
-	}
-	t, err := c.c.CreateTopic(cluster.CreateSpec{
+	return c.c.EnsureTopic(cluster.CreateSpec{
 		Name:              OffsetsTopic,
 		Partitions:        c.cfg.OffsetsPartitions,
 		ReplicationFactor: -1,
@@ -324,16 +317,7 @@ func (c *Coordinator) OffsetsTopic() (*cluster.Topic, error) {
 			// Until the log compacts, time retention must not delete committed offsets.
 			"retention.ms": "-1",
 		},
-	}, false)
-	if errors.Is(err, cluster.ErrTopicExists) {
-		if t = c.c.Topic(OffsetsTopic); t != nil {
-			return t, nil
-		}
-	}
-	if err != nil {
-		return nil, fmt.Errorf("group: creating %s: %w", OffsetsTopic, err)
-	}
-	return t, nil
+	})
 }
 
 // appendBatch appends batch to group's __consumer_offsets partition on the caller's goroutine.

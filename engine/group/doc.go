@@ -40,7 +40,7 @@
 // of that offsets-topic partition and waits until each has run it.
 //
 // Lock order: Coordinator.mu, then group.q (the queue). Neither is held across I/O or while a
-// closure runs. topicMu serializes the lazy creation of __consumer_offsets and is taken alone.
+// closure runs. __consumer_offsets is created on first use by cluster.EnsureTopic.
 //
 // # Durable state
 //

@@ -405,34 +405,3 @@ func (s *replayState) dropIfEmpty(name string) {
 		delete(s.groups, name)
 	}
 }
-
-// partitionFor is Kafka's GroupMetadataManager.partitionFor: Utils.abs(groupId.hashCode) %
-// partitions, where hashCode is Java's String.hashCode over UTF-16 code units and Utils.abs
-// maps MinInt32 to 0.
-func partitionFor(group string, partitions int32) int32 {
-	var h int32
-	for _, u := range utf16Units(group) {
-		h = 31*h + int32(u)
-	}
-	if h == -1<<31 {
-		h = 0
-	} else if h < 0 {
-		h = -h
-	}
-	return h % partitions
-}
-
-// utf16Units returns s as Java would hold it: UTF-16 code units (invalid UTF-8 bytes become
-// U+FFFD, as Java's decoder makes them).
-func utf16Units(s string) []uint16 {
-	out := make([]uint16, 0, len(s))
-	for _, r := range s {
-		if r >= 0x10000 {
-			r -= 0x10000
-			out = append(out, uint16(0xD800+(r>>10)), uint16(0xDC00+(r&0x3FF)))
-			continue
-		}
-		out = append(out, uint16(r))
-	}
-	return out
-}

@@ -8,28 +8,6 @@ import (
 	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
-// Kafka's partitionFor: Utils.abs(groupId.hashCode) % 50, with Java's String.hashCode. The
-// expected values are Java's: "".hashCode() = 0, "group".hashCode() = 98629247,
-// "polygenelubricants".hashCode() = Integer.MIN_VALUE (so Utils.abs gives 0), and a string
-// outside the BMP hashes its UTF-16 surrogates.
-func TestPartitionForMatchesKafka(t *testing.T) {
-	for _, tc := range []struct {
-		group string
-		want  int32
-	}{
-		{"", 0},
-		{"group", 98629247 % 50},
-		{"polygenelubricants", 0},
-		{"Aa", 2112 % 50}, // "Aa" and "BB" collide in Java
-		{"BB", 2112 % 50},
-		{"😀", (31*0xD83D + 0xDE00) % 50},
-	} {
-		if got := partitionFor(tc.group, 50); got != tc.want {
-			t.Errorf("partitionFor(%q) = %d, want %d", tc.group, got, tc.want)
-		}
-	}
-}
-
 // A batch the coordinator writes decodes back to the same records, and the state replayed from
 // a sequence of them is the last value per key, tombstones removing.
 func TestBatchRoundTrip(t *testing.T) {

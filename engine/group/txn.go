@@ -7,6 +7,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/streamlite/streamlite/engine/cluster"
 	"github.com/streamlite/streamlite/engine/log"
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kmsg"
@@ -304,7 +305,7 @@ func (c *Coordinator) WriteTxnMarker(ctx context.Context, partition int32, m log
 func (c *Coordinator) completeTxn(p, n int32, m log.Marker, fin func()) {
 	var gs []*group
 	for _, g := range c.all() {
-		if partitionFor(g.name, n) == p {
+		if cluster.KeyPartition(g.name, n) == p {
 			gs = append(gs, g)
 		}
 	}

@@ -81,7 +81,6 @@ type Coordinator struct {
 	}
 	ops sync.WaitGroup // operations and Run in progress; Add only with mu held and !closed
 
-	topicMu sync.Mutex // serializes creating __transaction_state; taken alone or under an op lock
 }
 
 // New returns a Coordinator for cfg. It replays __transaction_state (if it exists) and
@@ -298,12 +297,7 @@ func (c *Coordinator) all() []*txn {
 // TransactionStateTopic returns the __transaction_state topic, creating it (compacted, with
 // transaction.state.log.num.partitions partitions) if it does not exist.
 func (c *Coordinator) TransactionStateTopic() (*cluster.Topic, error) {
-	c.topicMu.Lock()
-	defer c.topicMu.Unlock()
-	if t := c.c.Topic(StateTopic); t != nil {
-		return t, nil
-	}
-	t, err := c.c.CreateTopic(cluster.CreateSpec{
+	return c.c.EnsureTopic(cluster.CreateSpec{
 		Name:              StateTopic,
 		Partitions:        c.cfg.StatePartitions,
 		ReplicationFactor: -1,
@@ -313,16 +307,7 @@ func (c *Coordinator) TransactionStateTopic() (*cluster.Topic, error) {
 			// Until the log compacts, time retention must not delete live state.
 			"retention.ms": "-1",
 		},
-	}, false)
-	if errors.Is(err, cluster.ErrTopicExists) {
-		if t = c.c.Topic(StateTopic); t != nil {
-			return t, nil
-		}
-	}
-	if err != nil {
-		return nil, fmt.Errorf("txn: creating %s: %w", StateTopic, err)
-	}
-	return t, nil
+	})
 }
 
 // persist writes id's state (s nil: a tombstone) to its __transaction_state partition and
@@ -339,7 +324,7 @@ func (c *Coordinator) persist(id string, s *txnState) error {
 	if len(ps) == 0 {
 		return fmt.Errorf("txn: %s has no partitions", StateTopic)
 	}
-	lp := ps[partitionFor(id, int32(len(ps)))]
+	lp := ps[cluster.KeyPartition(id, int32(len(ps)))]
 	var value []byte
 	if s != nil {
 		value = txnValue(s)

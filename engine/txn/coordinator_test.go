@@ -12,24 +12,6 @@ import (
 	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
-// Kafka's TransactionStateManager.partitionFor: abs(String.hashCode) % partitions, with
-// Utils.abs(MinInt32) = 0.
-func TestPartitionForIsJavas(t *testing.T) {
-	for _, c := range []struct {
-		id   string
-		want int32
-	}{
-		{"hello", 22},             // "hello".hashCode() = 99162322
-		{"polygenelubricants", 0}, // hashCode() = Integer.MIN_VALUE
-		{"", 0},
-		{"txn-1", 10}, // "txn-1".hashCode() = 110810510
-	} {
-		if got := partitionFor(c.id, 50); got != c.want {
-			t.Errorf("partitionFor(%q) = %d, want %d", c.id, got, c.want)
-		}
-	}
-}
-
 // InitProducerID: a new id gets epoch 0, each re-init bumps the epoch, and the second producer
 // fences the first: its AddPartitionsToTxn and EndTxn get PRODUCER_FENCED (v2+;
 // INVALID_PRODUCER_EPOCH below) and its transactional writes INVALID_PRODUCER_EPOCH.

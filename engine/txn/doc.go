@@ -104,8 +104,8 @@
 // with a request) until the next tick.
 //
 // Lock order: txn.op, then Coordinator.mu (the map of ids), then txn.mu. None is held while
-// waiting for another id's. topicMu (creating __transaction_state) is taken under an op lock
-// or alone. Coordinator.ops counts operations in progress so Close can wait for them.
+// waiting for another id's. __transaction_state is created on first use by
+// cluster.EnsureTopic. Coordinator.ops counts operations in progress so Close can wait for them.
 //
 // # Defaults (Kafka's broker configs)
 //

@@ -177,37 +177,6 @@ func decodeBatch(batch []byte, fn func(id string, value []byte)) batchProblem {
 	return skipNone
 }
 
-// partitionFor is Kafka's TransactionStateManager.partitionFor: Utils.abs(id.hashCode) %
-// partitions, where hashCode is Java's String.hashCode over UTF-16 code units and Utils.abs
-// maps MinInt32 to 0. (engine/group has the same function for group ids.)
-func partitionFor(id string, partitions int32) int32 {
-	var h int32
-	for _, u := range utf16Units(id) {
-		h = 31*h + int32(u)
-	}
-	if h == -1<<31 {
-		h = 0
-	} else if h < 0 {
-		h = -h
-	}
-	return h % partitions
-}
-
-// utf16Units returns s as Java would hold it: UTF-16 code units (invalid UTF-8 bytes become
-// U+FFFD, as Java's decoder makes them).
-func utf16Units(s string) []uint16 {
-	out := make([]uint16, 0, len(s))
-	for _, r := range s {
-		if r >= 0x10000 {
-			r -= 0x10000
-			out = append(out, uint16(0xD800+(r>>10)), uint16(0xDC00+(r&0x3FF)))
-			continue
-		}
-		out = append(out, uint16(r))
-	}
-	return out
-}
-
 // sortTopicPartitions sorts by topic, then partition.
 func sortTopicPartitions(tps []topicPartition) {
 	sort.Slice(tps, func(i, j int) bool {
