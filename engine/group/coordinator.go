@@ -136,7 +136,7 @@ func (c *Coordinator) replay() error {
 			if err != nil {
 				return fmt.Errorf("group: replaying %s/%d at offset %d: %w", OffsetsTopic, p, off, err)
 			}
-			next := walkBatches(buf, func(batch []byte) {
+			next := log.WalkBatches(buf, func(batch []byte) {
 				if why := st.applyBatch(int32(p), batch); why != skipNone {
 					c.logger.Warn("skipping a batch in the offsets topic", "partition", p, "why", string(why))
 				}

@@ -5,7 +5,6 @@ import (
 	"hash/crc32"
 
 	"github.com/streamlite/streamlite/engine/log"
-	"github.com/twmb/franz-go/pkg/kbin"
 	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
@@ -58,64 +57,26 @@ const (
 // buildBatch encodes recs as one uncompressed magic-2 record batch with no producer id, base
 // offset 0 (the log assigns it) and timestamps nowMs.
 func buildBatch(recs []kv, nowMs int64) []byte {
-	return encodeBatch(recs, nowMs, -1, -1, 0)
+	return encodeBatch(recs, nowMs, -1, -1, false)
 }
 
 // buildTxnBatch encodes recs as one transactional batch of producer pid at epoch, with base
 // sequence -1 (the coordinator's writes are not sequence-checked), as Kafka's coordinator writes
 // a TxnOffsetCommit.
 func buildTxnBatch(recs []kv, nowMs, pid int64, epoch int16) []byte {
-	return encodeBatch(recs, nowMs, pid, epoch, attrTransactional)
+	return encodeBatch(recs, nowMs, pid, epoch, true)
 }
 
-func encodeBatch(recs []kv, nowMs, pid int64, epoch, attrs int16) []byte {
-	var body []byte
+func encodeBatch(recs []kv, nowMs, pid int64, epoch int16, transactional bool) []byte {
+	kvs := make([]log.KV, len(recs))
 	for i, r := range recs {
-		rec := kmsg.Record{OffsetDelta: int32(i), Key: r.key, Value: r.value}
-		enc := rec.AppendTo(nil) // Length 0 encodes as the single byte 0
-		body = kbin.AppendVarint(body, int32(len(enc)-1))
-		body = append(body, enc[1:]...)
+		kvs[i] = log.KV{Key: r.key, Value: r.value}
 	}
-	b := kmsg.RecordBatch{
-		Magic:           2,
-		Attributes:      attrs,
-		LastOffsetDelta: int32(len(recs) - 1),
-		FirstTimestamp:  nowMs,
-		MaxTimestamp:    nowMs,
-		ProducerID:      pid,
-		ProducerEpoch:   epoch,
-		FirstSequence:   -1,
-		NumRecords:      int32(len(recs)),
-		Records:         body,
-	}
-	out := b.AppendTo(nil)
-	binary.BigEndian.PutUint32(out[8:], uint32(len(out)-12))
-	binary.BigEndian.PutUint32(out[17:], crc32.Checksum(out[21:], crc32c))
-	return out
+	return log.EncodeBatch(kvs, nowMs, pid, epoch, transactional)
 }
 
 // batchHeaderSize is the fixed part of a v2 record batch, through numRecords.
 const batchHeaderSize = 61
-
-// walkBatches calls fn for each whole batch at the front of b and returns the bytes consumed
-// and the offset after the last whole batch (-1 if none). It stops at a partial batch. It never
-// panics, whatever b holds.
-func walkBatches(b []byte, fn func(batch []byte)) (next int64) {
-	next = -1
-	for len(b) >= batchHeaderSize {
-		n := int64(int32(binary.BigEndian.Uint32(b[8:]))) + 12
-		if n < batchHeaderSize || n > int64(len(b)) {
-			return next
-		}
-		batch := b[:n]
-		base := int64(binary.BigEndian.Uint64(batch))
-		last := base + int64(int32(binary.BigEndian.Uint32(batch[23:])))
-		fn(batch)
-		next = last + 1
-		b = b[n:]
-	}
-	return next
-}
 
 // decodedRecord is one __consumer_offsets record: exactly one of offsetKey or groupKey is set
 // by key kind; value nil means a tombstone.

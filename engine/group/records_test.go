@@ -3,8 +3,10 @@ package group
 import (
 	"bytes"
 	"encoding/binary"
+	"hash/crc32"
 	"testing"
 
+	"github.com/streamlite/streamlite/engine/log"
 	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
@@ -22,13 +24,13 @@ func TestBatchRoundTrip(t *testing.T) {
 		buildBatch([]kv{{offsetKey("h", "t", 0), offsetValue(offset{offset: 1})}}, 1002),
 		buildBatch([]kv{{offsetKey("h", "t", 0), nil}}, 1003),
 	}
-	var log []byte
+	var data []byte
 	for i, b := range batches {
 		binary.BigEndian.PutUint64(b, uint64(i*10)) // as the log assigns base offsets
-		log = append(log, b...)
+		data = append(data, b...)
 	}
 	st := newReplayState()
-	next := walkBatches(log, func(b []byte) {
+	next := log.WalkBatches(data, func(b []byte) {
 		if why := st.applyBatch(0, b); why != skipNone {
 			t.Fatalf("batch skipped: %s", why)
 		}
@@ -52,7 +54,7 @@ func TestBatchRoundTrip(t *testing.T) {
 	if why := st.applyBatch(0, bad); why != skipCRC {
 		t.Fatalf("corrupt batch: %q", why)
 	}
-	if next := walkBatches(batches[0][:len(batches[0])-1], func([]byte) { t.Fatal("partial batch walked") }); next != -1 {
+	if next := log.WalkBatches(batches[0][:len(batches[0])-1], func([]byte) { t.Fatal("partial batch walked") }); next != -1 {
 		t.Fatalf("partial batch: next %d", next)
 	}
 }
@@ -65,7 +67,10 @@ func markerForTest(pid int64, commit bool) []byte {
 	if commit {
 		typ = 1
 	}
-	return encodeBatch([]kv{{key: []byte{0, 0, 0, typ}, value: []byte{0, 0, 0, 0, 0, 0}}}, 1, pid, 0, attrTransactional|attrControl)
+	b := encodeBatch([]kv{{key: []byte{0, 0, 0, typ}, value: []byte{0, 0, 0, 0, 0, 0}}}, 1, pid, 0, true)
+	b[22] |= attrControl
+	binary.BigEndian.PutUint32(b[17:], crc32.Checksum(b[21:], crc32.MakeTable(crc32.Castagnoli)))
+	return b
 }
 
 // The replay of transactional offsets (Kafka's OffsetMetadataManager.replay and
@@ -88,15 +93,15 @@ func TestReplayTransactionalOffsets(t *testing.T) {
 		markerForTest(8, true), // 10
 		buildTxnBatch([]kv{{offsetKey("only-pending", "t", 0), o(50)}}, 1, 9, 0), // 11
 	}
-	var log []byte
+	var data []byte
 	next := int64(0)
 	for _, b := range batches {
 		binary.BigEndian.PutUint64(b, uint64(next))
 		next += int64(int32(binary.BigEndian.Uint32(b[23:]))) + 1
-		log = append(log, b...)
+		data = append(data, b...)
 	}
 	st := newReplayState()
-	walkBatches(log, func(b []byte) {
+	log.WalkBatches(data, func(b []byte) {
 		if why := st.applyBatch(3, b); why != skipNone {
 			t.Fatalf("batch skipped: %s", why)
 		}
@@ -140,7 +145,7 @@ func FuzzReplay(f *testing.F) {
 	f.Add([]byte{})
 	f.Fuzz(func(t *testing.T, data []byte) {
 		st := newReplayState()
-		walkBatches(data, func(b []byte) {
+		log.WalkBatches(data, func(b []byte) {
 			if len(b) < batchHeaderSize || len(b) > len(data) {
 				t.Fatalf("batch of %d bytes from %d", len(b), len(data))
 			}

@@ -259,7 +259,7 @@ func TestTxnOffsetsVisibleAfterCommitMarker(t *testing.T) {
 		t.Fatal(err)
 	}
 	var batches [][]byte
-	walkBatches(buf, func(b []byte) { batches = append(batches, b) })
+	log.WalkBatches(buf, func(b []byte) { batches = append(batches, b) })
 	if len(batches) != 4 {
 		t.Fatalf("%d batches in the offsets partition, want 4", len(batches))
 	}

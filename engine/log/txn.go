@@ -313,14 +313,5 @@ func (p *Partition) Producers() []ProducerInfo {
 // NextOffset returns the offset after the last whole batch in batches (a
 // Read result), or -1 if it holds none.
 func NextOffset(batches []byte) int64 {
-	next := int64(-1)
-	for len(batches) >= batchHeaderSize {
-		h, ok := parseHeader(batches)
-		if !ok || h.size() > len(batches) {
-			break
-		}
-		next = h.lastOffset() + 1
-		batches = batches[h.size():]
-	}
-	return next
+	return WalkBatches(batches, func([]byte) {})
 }

@@ -132,7 +132,7 @@ func (c *Coordinator) replay() error {
 			if err != nil {
 				return fmt.Errorf("txn: replaying %s/%d at offset %d: %w", StateTopic, p, off, err)
 			}
-			next := walkBatches(buf, func(batch []byte) {
+			next := log.WalkBatches(buf, func(batch []byte) {
 				why := decodeBatch(batch, func(id string, value []byte) {
 					if value == nil {
 						delete(states, id)

@@ -310,7 +310,7 @@ func (f *fixture) markers(x tp) []marker {
 		if err != nil {
 			f.t.Fatalf("read %s/%d at %d: %v", x.topic, x.partition, off, err)
 		}
-		next := walkBatches(buf, func(batch []byte) {
+		next := log.WalkBatches(buf, func(batch []byte) {
 			if m, ok := log.ParseMarker(batch); ok {
 				out = append(out, marker{m, int64(binary.BigEndian.Uint64(batch))})
 			}

@@ -5,7 +5,7 @@ import (
 	"hash/crc32"
 	"sort"
 
-	"github.com/twmb/franz-go/pkg/kbin"
+	"github.com/streamlite/streamlite/engine/log"
 	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
@@ -80,46 +80,11 @@ func stateFromValue(b []byte) (s txnState, ok bool) {
 // buildBatch encodes one record (value nil for a tombstone) as an uncompressed magic-2 record
 // batch with no producer id, base offset 0 (the log assigns it) and timestamps nowMs.
 func buildBatch(key, value []byte, nowMs int64) []byte {
-	rec := kmsg.Record{Key: key, Value: value}
-	enc := rec.AppendTo(nil) // Length 0 encodes as the single byte 0
-	body := kbin.AppendVarint(nil, int32(len(enc)-1))
-	body = append(body, enc[1:]...)
-	b := kmsg.RecordBatch{
-		Magic:          2,
-		FirstTimestamp: nowMs,
-		MaxTimestamp:   nowMs,
-		ProducerID:     -1,
-		ProducerEpoch:  -1,
-		FirstSequence:  -1,
-		NumRecords:     1,
-		Records:        body,
-	}
-	out := b.AppendTo(nil)
-	binary.BigEndian.PutUint32(out[8:], uint32(len(out)-12))
-	binary.BigEndian.PutUint32(out[17:], crc32.Checksum(out[21:], crc32c))
-	return out
+	return log.EncodeBatch([]log.KV{{Key: key, Value: value}}, nowMs, -1, -1, false)
 }
 
 // batchHeaderSize is the fixed part of a v2 record batch, through numRecords.
 const batchHeaderSize = 61
-
-// walkBatches calls fn for each whole batch at the front of b and returns the offset after the
-// last whole batch (-1 if none). It stops at a partial batch and never panics, whatever b holds.
-func walkBatches(b []byte, fn func(batch []byte)) (next int64) {
-	next = -1
-	for len(b) >= batchHeaderSize {
-		n := int64(int32(binary.BigEndian.Uint32(b[8:]))) + 12
-		if n < batchHeaderSize || n > int64(len(b)) {
-			return next
-		}
-		batch := b[:n]
-		base := int64(binary.BigEndian.Uint64(batch))
-		next = base + int64(int32(binary.BigEndian.Uint32(batch[23:]))) + 1
-		fn(batch)
-		b = b[n:]
-	}
-	return next
-}
 
 // batchProblem says why a batch of the state topic was skipped on replay.
 type batchProblem string

@@ -6,6 +6,7 @@ import (
 	"maps"
 	"testing"
 
+	"github.com/streamlite/streamlite/engine/log"
 	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
@@ -25,7 +26,7 @@ func TestStateRecordRoundTrip(t *testing.T) {
 	second := buildBatch(txnKey("tx-2"), nil, 2)
 	binary.BigEndian.PutUint64(second, 1) // its base offset, as the log stamps it
 	batch := append(buildBatch(txnKey("tx-1"), txnValue(&s), 1), second...)
-	next := walkBatches(batch, func(b []byte) {
+	next := log.WalkBatches(batch, func(b []byte) {
 		if why := decodeBatch(b, func(id string, value []byte) {
 			ids = append(ids, id)
 			if value == nil {
@@ -72,7 +73,7 @@ func FuzzDecodeBatch(f *testing.F) {
 	f.Add(buildBatch([]byte("not a key"), []byte("v"), 1))
 	f.Add([]byte{})
 	f.Fuzz(func(t *testing.T, b []byte) {
-		walkBatches(b, func(batch []byte) {
+		log.WalkBatches(b, func(batch []byte) {
 			decodeBatch(batch, func(_ string, value []byte) { stateFromValue(value) })
 		})
 		decodeBatch(b, func(string, []byte) {})
