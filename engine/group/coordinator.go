@@ -127,25 +127,16 @@ func (c *Coordinator) replay() error {
 		return nil
 	}
 	st := newReplayState()
-	var buf []byte
 	for p, lp := range t.Partitions() {
-		off, hw := lp.LogStartOffset(), lp.HighWatermark()
-		for off < hw {
-			var err error
-			buf, err = lp.Read(off, 1<<20, true, buf[:0])
-			if err != nil {
-				return fmt.Errorf("group: replaying %s/%d at offset %d: %w", OffsetsTopic, p, off, err)
+		err := lp.EachBatch(func(batch []byte) {
+			if why := st.applyBatch(int32(p), batch); why != skipNone {
+				c.logger.Warn("skipping a batch in the offsets topic", "partition", p, "why", string(why))
 			}
-			next := log.WalkBatches(buf, func(batch []byte) {
-				if why := st.applyBatch(int32(p), batch); why != skipNone {
-					c.logger.Warn("skipping a batch in the offsets topic", "partition", p, "why", string(why))
-				}
-			})
-			if next <= off {
-				c.logger.Warn("offsets topic replay stopped early: no whole batch", "partition", p, "offset", off, "high_watermark", hw)
-				break
-			}
-			off = next
+		})
+		if errors.Is(err, log.ErrCorruptBatch) {
+			c.logger.Warn("offsets topic replay stopped early", "partition", p, "err", err)
+		} else if err != nil {
+			return fmt.Errorf("group: replaying %s/%d: %w", OffsetsTopic, p, err)
 		}
 	}
 	pending := 0

@@ -2,6 +2,7 @@ package log
 
 import (
 	"encoding/binary"
+	"fmt"
 	"hash/crc32"
 	"math"
 )
@@ -72,4 +73,25 @@ func WalkBatches(b []byte, fn func(batch []byte)) (next int64) {
 		b = b[n:]
 	}
 	return next
+}
+
+// EachBatch calls fn with every whole batch from the log start to the high watermark, in
+// order, reading up to 1 MiB at a time; fn must not keep the slice. The coordinators replay
+// their internal topics with it. A read that finds no whole batch below the high watermark
+// stops the walk with an error wrapping ErrCorruptBatch; a failed read returns its error.
+func (p *Partition) EachBatch(fn func(batch []byte)) error {
+	var buf []byte
+	off, hw := p.LogStartOffset(), p.HighWatermark()
+	for off < hw {
+		var err error
+		if buf, err = p.Read(off, 1<<20, true, buf[:0]); err != nil {
+			return fmt.Errorf("log: reading at offset %d: %w", off, err)
+		}
+		next := WalkBatches(buf, fn)
+		if next <= off {
+			return fmt.Errorf("%w: no whole batch at offset %d below the high watermark %d", ErrCorruptBatch, off, hw)
+		}
+		off = next
+	}
+	return nil
 }

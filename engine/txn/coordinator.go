@@ -123,37 +123,28 @@ func (c *Coordinator) replay() error {
 		return nil
 	}
 	states := make(map[string]*txnState)
-	var buf []byte
 	for p, lp := range t.Partitions() {
-		off, hw := lp.LogStartOffset(), lp.HighWatermark()
-		for off < hw {
-			var err error
-			buf, err = lp.Read(off, 1<<20, true, buf[:0])
-			if err != nil {
-				return fmt.Errorf("txn: replaying %s/%d at offset %d: %w", StateTopic, p, off, err)
-			}
-			next := log.WalkBatches(buf, func(batch []byte) {
-				why := decodeBatch(batch, func(id string, value []byte) {
-					if value == nil {
-						delete(states, id)
-						return
-					}
-					s, ok := stateFromValue(value)
-					if !ok {
-						c.logger.Warn("skipping an undecodable transaction state", "partition", p, "transactional_id", id)
-						return
-					}
-					states[id] = &s
-				})
-				if why != skipNone {
-					c.logger.Warn("skipping a batch in the transaction state topic", "partition", p, "why", string(why))
+		err := lp.EachBatch(func(batch []byte) {
+			why := decodeBatch(batch, func(id string, value []byte) {
+				if value == nil {
+					delete(states, id)
+					return
 				}
+				s, ok := stateFromValue(value)
+				if !ok {
+					c.logger.Warn("skipping an undecodable transaction state", "partition", p, "transactional_id", id)
+					return
+				}
+				states[id] = &s
 			})
-			if next <= off {
-				c.logger.Warn("transaction state replay stopped early: no whole batch", "partition", p, "offset", off, "high_watermark", hw)
-				break
+			if why != skipNone {
+				c.logger.Warn("skipping a batch in the transaction state topic", "partition", p, "why", string(why))
 			}
-			off = next
+		})
+		if errors.Is(err, log.ErrCorruptBatch) {
+			c.logger.Warn("transaction state replay stopped early", "partition", p, "err", err)
+		} else if err != nil {
+			return fmt.Errorf("txn: replaying %s/%d: %w", StateTopic, p, err)
 		}
 	}
 	for id, s := range states {
