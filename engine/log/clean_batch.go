@@ -21,6 +21,7 @@ type record struct {
 	offDelta  int32
 	key       []byte // nil for a null key
 	tombstone bool   // null value
+	value     []byte // nil for a null value
 	rest      []byte // keyLength through the headers, copied as they are
 	keep      bool
 }
@@ -61,6 +62,9 @@ func parseRecords(dst []record, data []byte, n int32) ([]record, error) {
 			return nil, errBadRecords
 		}
 		r.tombstone = vl < 0
+		if vl >= 0 {
+			r.value = body[k : k+int(vl) : k+int(vl)]
+		}
 		dst = append(dst, r)
 	}
 	if len(data) != 0 {

@@ -95,3 +95,27 @@ func (p *Partition) EachBatch(fn func(batch []byte)) error {
 	}
 	return nil
 }
+
+// EachRecord calls fn with the offset, key and value (nil for null) of each record of one
+// whole batch, decompressing it if needed, until fn returns false. Control batches have
+// records too (their key is the control type). The slices are only valid during the call.
+func EachRecord(batch []byte, fn func(offset int64, key, value []byte) bool) error {
+	h, ok := parseHeader(batch)
+	if !ok || h.size() > len(batch) {
+		return ErrCorruptBatch
+	}
+	data, err := decompress(int(h.attributes&attrCodecMask), batch[batchHeaderSize:h.size()])
+	if err != nil {
+		return fmt.Errorf("%w: %w", ErrCorruptBatch, err)
+	}
+	recs, err := parseRecords(nil, data, h.numRecords)
+	if err != nil {
+		return fmt.Errorf("%w: %w", ErrCorruptBatch, err)
+	}
+	for _, r := range recs {
+		if !fn(h.baseOffset+int64(r.offDelta), r.key, r.value) {
+			break
+		}
+	}
+	return nil
+}

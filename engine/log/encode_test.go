@@ -18,6 +18,13 @@ func TestEncodeBatchRoundTrip(t *testing.T) {
 	if h.producerID != 7 || h.producerEpoch != 2 || h.baseSequence != -1 || h.attributes != attrTransactional || h.numRecords != 3 {
 		t.Fatalf("header %+v", h)
 	}
+	var keys, vals []string
+	if err := EachRecord(b, func(off int64, k, v []byte) bool {
+		keys, vals = append(keys, string(k)), append(vals, string(v))
+		return off < 1 // stops after the second record
+	}); err != nil || len(keys) != 2 || keys[0] != "a" || vals[0] != "1" || vals[1] != "" {
+		t.Fatalf("EachRecord: %q %q %v", keys, vals, err)
+	}
 	got := decodeBatches(t, b)
 	if len(got) != 3 || got[0].key != "a" || string(got[0].val) != "1" || got[1].val != nil || !got[2].nokey || got[2].ts != 1234 {
 		t.Fatalf("records %+v", got)
