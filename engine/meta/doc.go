@@ -6,19 +6,31 @@
 // typed [Record]. The caller's contract is:
 //
 //  1. Open the log once per data directory (or [OpenMemory] for --memory
-//     mode). Open replays every record into the in-memory state, repairing
-//     a torn tail first; [Log.Repairs] says what was cut.
+//     mode; [OpenOptions] and [OpenMemoryOptions] take [Options]). Open
+//     loads the newest valid snapshot and replays the records after it
+//     into the in-memory state, repairing a torn tail first;
+//     [Log.Repairs] says what was cut.
 //  2. Build records and hand them to [Log.Append]. Append validates each
 //     against the current state (and the records before it in the same
 //     call), writes them as one batch, fsyncs the segment file and the
 //     directory, and only then applies them. Either every record of the
 //     call is durable and applied or none is, also across a crash: replay
 //     applies a batch only when all of its entries survived.
+//     If [Options].OnAppend is set, it is called with the stored records
+//     after each successful Append, in index order.
 //  3. Read the state with [Log.Topic], [Log.Topics], [Log.NextProducerID]
 //     and [Log.LastIndex]. Reads never wait for an Append's fsync; they see
-//     the state before or after a whole Append, never part of one.
-//  4. Close the log. Reads keep answering from memory after Close; Append
-//     returns [ErrClosed].
+//     the state before or after a whole Append, never part of one. Read
+//     the records themselves with [Log.ReadRecords], from
+//     [Log.FirstIndex] on, and the log's figures with [Log.Stats].
+//  4. Snapshots happen in the background once [Options].SnapshotBytes of
+//     entries were appended since the last one (Kafka's
+//     metadata.log.max.record.bytes.between.snapshots, 4 MiB by default),
+//     or on [Log.Snapshot]. Either way Append does not wait for the
+//     snapshot to be written.
+//  5. Close the log: it stops the background snapshotter, waiting for a
+//     snapshot in progress. Reads of the state keep answering from memory
+//     after Close; Append returns [ErrClosed].
 //
 // All methods are safe for concurrent use.
 //
@@ -34,8 +46,9 @@
 //
 // The wal assigns each entry its index, 1, 2, 3, ... with no gaps; the
 // index is the record's position in cluster history, what
-// [Log.LastIndex] reports and what a snapshot will name later. Each entry
-// is one record:
+// [Log.LastIndex] reports and what a snapshot names. After a snapshot the
+// wal starts later: its first segment is named by its first index. Each
+// entry is one record:
 //
 //	+---------+------+-----------+-----------+--------------+--------+
 //	| version | type | batch pos | batch rem | payload      | crc32c |
@@ -57,9 +70,7 @@
 //     follows it (a later batch is written only after the earlier one was
 //     fsynced).
 //   - payload is the record as a JSON object with stable lower-case field
-//     names. Readers ignore fields they do not know, so a later version may
-//     add fields without a version bump; a change older readers would
-//     misread needs a new type or version.
+//     names (see Compatibility).
 //   - crc32c (Castagnoli) covers every byte before it. tidwall/wal has no
 //     checksum of its own.
 //
@@ -75,7 +86,92 @@
 // with [ErrCorrupt] instead of dropping it. Every cut is logged with slog
 // at Warn and returned by [Log.Repairs].
 //
-// Snapshots are not written yet. The parts they need are in place: every
-// record has an index, and the state is a plain value that can be
-// serialized; the wal can drop a prefix with TruncateFront.
+// # Snapshots
+//
+// A snapshot is the whole state as of one index, in the subdirectory
+// snapshots/ of the wal directory (tidwall/wal skips directories when it
+// loads), named by that index in 20 digits: snapshots/<index>.snap.
+//
+//	+-------+---------+-------+--------+--------+----------------+
+//	| magic | version | index | length | crc32c | payload        |
+//	| 4 B   | 1 B     | 8 B LE| 8 B LE | 4 B LE | JSON object    |
+//	+-------+---------+-------+--------+--------+----------------+
+//
+// The fields:
+//
+//   - magic "SLMS" tells a snapshot from any other file; it and version
+//     keep their place in every version.
+//   - version (1) is the layout. A newer one fails Open with
+//     [ErrNewerVersion]; the file is neither skipped nor deleted.
+//   - index is the last record the snapshot covers; it must equal the
+//     file name's index and the payload's last_index.
+//   - length is the payload's size, so a cut file is told from a whole one.
+//   - crc32c (Castagnoli) covers the 21 header bytes before it and the
+//     payload.
+//   - payload is {"last_index", "next_producer_id", "time" (when it was
+//     written), "topics": [{"name", "id", "partitions", "configs"}]}, with
+//     topics sorted by name and the same field names as the records.
+//     Loading rebuilds the topics through the same checks records pass.
+//
+// [Log.Snapshot] (or the background snapshotter) encodes the published
+// state, which is immutable, so it holds no append lock while it encodes
+// and writes: to <index>.snap.tmp, fsync, rename to <index>.snap, fsync
+// the directory. Only then does it drop the wal entries through the index
+// (tidwall/wal's TruncateFront, with AllowEmpty: a snapshot of every
+// record leaves an empty wal whose segment file still names the next
+// index), fsync the wal directory, and delete all but the newest two
+// snapshots. A crash at any point leaves a directory that opens to the
+// same state:
+//
+//   - before the rename: a .tmp file, which Open removes (logged at Warn);
+//     the wal is whole. tidwall/wal's own leftover *.TEMP files from an
+//     interrupted truncation are removed the same way.
+//   - after the rename, before or during the truncation: the snapshot and
+//     a wal that still holds entries it covers (tidwall/wal resolves its
+//     own .START file on open). Replay skips the entries at or below the
+//     snapshot's index, and Open finishes the truncation.
+//
+// Open loads the newest snapshot that validates. A damaged one (checksum,
+// framing, index, payload) is logged at Warn and the next older one
+// tried; damaged snapshots newer than the one loaded are deleted once
+// Open has succeeded. It then replays the wal entries after the
+// snapshot's index. A wal that starts after that index plus one is
+// missing records: Open fails with [ErrCorrupt] rather than start with a
+// state that skips them. A wal that ends before the snapshot's index
+// holds nothing the snapshot lacks; it is rebuilt empty, starting after
+// the snapshot (a [Repair]).
+//
+// # Compatibility
+//
+// An old log must stay readable by every later build, so the formats grow
+// only in ways an old reader can refuse and a new reader can read:
+//
+//   - New fields: a payload (record or snapshot) may gain fields in a
+//     later version without a version bump. Readers ignore fields they do
+//     not know, and a missing field reads as its zero value, which must
+//     mean what the field's absence meant before: a later build reading
+//     an old log sees the zero value. An older build reading a newer log
+//     drops the field, and its next snapshot loses it for good, so a new
+//     field may only carry what an older build can safely forget; one
+//     that must survive a downgrade needs a new record type instead.
+//   - New record types: a new [RecordType] value, never a reused one. An
+//     old build stops at it with [ErrUnknownRecord] rather than skip a
+//     change of state; a new build reads every old type forever. The
+//     state a new type adds goes into snapshots under a new snapshot
+//     version, so an old build refuses such a snapshot with
+//     [ErrNewerVersion] just as it refuses the record, instead of
+//     ignoring a payload field it does not know.
+//   - A change an older reader would misread (a field whose meaning
+//     changes, a different framing) needs a new version byte, which old
+//     builds refuse with [ErrNewerVersion].
+//
+// testdata/wal-v1 holds a wal written by the first version of this
+// package, with every record type; a test replays it to the state it
+// held, so a change that breaks old logs fails there.
+//
+// # Memory and the state
+//
+// The state is immutable once published: Append applies records to a
+// clone and swaps the pointer. Its topic maps are persistent hash tries,
+// so a clone costs O(1) and a change O(log n), not a copy of every topic.
 package meta

@@ -24,16 +24,21 @@ var (
 	// ErrLogFailed is returned by Append after a write to disk failed: the
 	// disk may hold part of a batch. Close and Open again to repair it.
 	ErrLogFailed = errors.New("meta: log failed earlier; reopen to repair")
+	// ErrMemoryLog is returned by Snapshot on a memory log, which keeps
+	// nothing on disk.
+	ErrMemoryLog = errors.New("meta: a memory log has no snapshots")
 )
 
 // Errors returned by Open and the decoder.
 var (
 	// ErrCorrupt is returned when the log is damaged somewhere other than
-	// its tail, where a cut would drop acknowledged records; and, wrapped,
-	// by the decoder for an entry whose framing or checksum is wrong.
+	// its tail, where a cut would drop acknowledged records, or records
+	// are missing between the newest valid snapshot and the wal; and,
+	// wrapped, by the decoders for an entry or snapshot whose framing or
+	// checksum is wrong.
 	ErrCorrupt = errors.New("meta: log corrupt")
-	// ErrNewerVersion is returned for an entry whose layout version this
-	// build does not know: a newer streamlite wrote the log.
+	// ErrNewerVersion is returned for an entry or snapshot whose layout
+	// version this build does not know: a newer streamlite wrote the log.
 	ErrNewerVersion = errors.New("meta: entry written by a newer version")
 	// ErrUnknownRecord is returned for an intact entry whose record type
 	// this build does not know: a newer streamlite wrote the log.

@@ -53,6 +53,29 @@ func variants() []variant {
 				return l2
 			},
 		},
+		{
+			// Every reopen starts from a snapshot of everything so far.
+			name: "disk-snapshot",
+			open: func(t *testing.T) *Log {
+				return openOpts(t, filepath.Join(t.TempDir(), "meta"), Options{SnapshotBytes: -1}, segmentSize)
+			},
+			reopen: func(t *testing.T, l *Log) *Log {
+				if _, err := l.Snapshot(); err != nil {
+					t.Fatal(err)
+				}
+				if err := l.Close(); err != nil {
+					t.Fatal(err)
+				}
+				l2 := openOpts(t, l.dir, Options{SnapshotBytes: -1}, segmentSize)
+				if r := l2.Repairs(); r != nil {
+					t.Fatalf("clean reopen repaired %+v", r)
+				}
+				if l2.SnapshotIndex() != l2.LastIndex() {
+					t.Fatalf("snapshot %d, last %d", l2.SnapshotIndex(), l2.LastIndex())
+				}
+				return l2
+			},
+		},
 	}
 }
 
@@ -207,6 +230,9 @@ func readDir(t *testing.T, dir string) map[string][]byte {
 	}
 	m := map[string][]byte{}
 	for _, de := range des {
+		if de.IsDir() {
+			continue
+		}
 		b, err := os.ReadFile(filepath.Join(dir, de.Name()))
 		if err != nil {
 			t.Fatal(err)

@@ -175,9 +175,10 @@ var errChecksum = fmt.Errorf("%w: entry checksum mismatch", ErrCorrupt)
 
 // entry is a decoded log entry: a record and its place in its batch.
 type entry struct {
-	rec Record
-	pos uint64 // entries before this one in its batch
-	rem uint64 // entries after this one in its batch
+	rec  Record
+	pos  uint64 // entries before this one in its batch
+	rem  uint64 // entries after this one in its batch
+	size int    // the entry's length in bytes
 }
 
 // appendEntry appends r's entry to dst.
@@ -239,7 +240,7 @@ func decodeEntry(b []byte) (entry, error) {
 		return entry{}, fmt.Errorf("%w: bad batch remainder", ErrCorrupt)
 	}
 	payload := rest[n:]
-	e := entry{pos: pos, rem: rem}
+	e := entry{pos: pos, rem: rem, size: len(b)}
 	var err error
 	switch typ {
 	case TypeTopicCreated:

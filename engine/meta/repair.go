@@ -137,25 +137,127 @@ func completeFrames(data []byte) (n, frames int) {
 	return n, frames
 }
 
-// replay reads every entry of w into a new state. A damaged entry or an
-// unfinished batch at the tail is cut through w; damage followed by a
-// later batch is an error.
-func replay(w *wal.Log, dir string, logger *slog.Logger) (*state, []Repair, error) {
-	first, err := w.FirstIndex()
+// recoverWAL brings the wal w in line with the snapshot Open loaded (if
+// any) and replays the entries after it onto the snapshot's state. It
+// returns the wal to use (a new one if it had to be rebuilt; nil if that
+// failed), the state, the tally of the replayed entries and what it cut.
+//
+// Cases, with S the snapshot's index (0 without one) and the wal holding
+// first..last:
+//   - first > S+1: records S+1..first-1 are gone: ErrCorrupt.
+//   - last < S: every entry is covered by the snapshot, but the wal could
+//     not take S+1 next; it is rebuilt empty, starting at S+1 (a Repair).
+//   - first <= S: a crash stopped a snapshot before its truncation; the
+//     entries through S are skipped, then dropped.
+func recoverWAL(w *wal.Log, dir string, segSize int, logger *slog.Logger, ld loaded) (*wal.Log, *state, tally, []Repair, error) {
+	st := ld.st
+	if st == nil {
+		st = newState()
+	}
+	snap := st.lastIndex
+	first, last, err := walRange(w, dir)
 	if err != nil {
-		return nil, nil, fmt.Errorf("meta: reading log in %s: %w", dir, err)
+		return w, nil, tally{}, nil, err
 	}
-	last, err := w.LastIndex()
+	var repairs []Repair
+	if last < snap {
+		rep := Repair{From: first, To: last, Reason: fmt.Sprintf("wal ends at entry %d, before snapshot %d; rebuilt empty from entry %d", last, snap, snap+1)}
+		if w, err = resetWAL(w, dir, segSize, snap+1); err != nil {
+			return w, nil, tally{}, nil, err
+		}
+		logger.Warn("meta: rebuilt wal behind its snapshot", "dir", dir, "wal_last", last, "snapshot", snap)
+		repairs = append(repairs, rep)
+		first, last = snap+1, snap
+	}
+	if first > snap+1 {
+		err := fmt.Errorf("%w: log in %s starts at entry %d, but ", ErrCorrupt, dir, first)
+		if ld.st == nil {
+			err = fmt.Errorf("%w there is no snapshot", err)
+		} else {
+			err = fmt.Errorf("%w the newest valid snapshot covers only through %d", err, snap)
+		}
+		for i, idx := range ld.bad {
+			err = fmt.Errorf("%w (snapshot %d is damaged: %w)", err, idx, ld.why[i])
+		}
+		return w, nil, tally{}, nil, err
+	}
+	cnt, cut, err := replay(w, dir, logger, st, last)
 	if err != nil {
-		return nil, nil, fmt.Errorf("meta: reading log in %s: %w", dir, err)
+		return w, nil, tally{}, nil, err
 	}
-	if first != 1 {
-		return nil, nil, fmt.Errorf("meta: log in %s starts at index %d and this build has no snapshots", dir, first)
+	repairs = append(repairs, cut...)
+	if first <= snap {
+		// The snapshot's directory entry may not be durable yet if the
+		// crash came right after its rename.
+		if err := syncDir(snapDir(dir)); err != nil {
+			return w, nil, tally{}, nil, err
+		}
+		if err := w.TruncateFront(snap + 1); err != nil {
+			return w, nil, tally{}, nil, fmt.Errorf("meta: dropping wal entries %d..%d in %s, covered by snapshot %d: %w", first, snap, dir, snap, err)
+		}
+		logger.Info("meta: finished an interrupted snapshot's wal truncation", "dir", dir, "snapshot", snap, "dropped", snap-first+1)
 	}
-	st := newState()
+	return w, st, cnt, repairs, nil
+}
+
+func walRange(w *wal.Log, dir string) (first, last uint64, err error) {
+	if first, err = w.FirstIndex(); err == nil {
+		last, err = w.LastIndex()
+	}
+	if err != nil {
+		return 0, 0, fmt.Errorf("meta: reading log in %s: %w", dir, err)
+	}
+	return first, last, nil
+}
+
+// resetWAL closes w, removes its segment files and opens an empty wal in
+// dir whose next entry is next. It returns nil and an error if it fails.
+func resetWAL(w *wal.Log, dir string, segSize int, next uint64) (*wal.Log, error) {
+	if err := w.Close(); err != nil {
+		return nil, fmt.Errorf("meta: closing log in %s to rebuild it: %w", dir, err)
+	}
+	des, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("meta: listing %s: %w", dir, err)
+	}
+	for _, de := range des {
+		if n := de.Name(); !de.IsDir() && len(n) >= 20 {
+			if _, err := strconv.ParseUint(n[:20], 10, 64); err == nil {
+				if err := os.Remove(filepath.Join(dir, n)); err != nil {
+					return nil, fmt.Errorf("meta: rebuilding log in %s: %w", dir, err)
+				}
+			}
+		}
+	}
+	path := filepath.Join(dir, fmt.Sprintf("%020d", next))
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o640)
+	if err == nil {
+		err = f.Sync()
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+	}
+	if err == nil {
+		err = syncDir(dir)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("meta: rebuilding log in %s: %w", dir, err)
+	}
+	if w, err = wal.Open(dir, walOptions(segSize)); err != nil {
+		return nil, fmt.Errorf("meta: opening rebuilt log in %s: %w", dir, err)
+	}
+	return w, nil
+}
+
+// replay applies the wal entries after st.lastIndex through last to st,
+// in place, and tallies them. A damaged entry or an unfinished batch at
+// the tail is cut through w; damage followed by a later batch is an
+// error.
+func replay(w *wal.Log, dir string, logger *slog.Logger, st *state, last uint64) (tally, []Repair, error) {
+	var cnt tally
 	var batch []entry // the entries of the batch being read
 	var start uint64  // index of batch[0]
-	for i := first; i <= last; i++ {
+	for i := st.lastIndex + 1; i <= last; i++ {
 		e, err := readEntry(w, i)
 		if errors.Is(err, errChecksum) {
 			if len(batch) == 0 {
@@ -163,16 +265,16 @@ func replay(w *wal.Log, dir string, logger *slog.Logger) (*state, []Repair, erro
 			}
 			rep, err := cutTail(w, start, i, last, "entry checksum mismatch")
 			if err != nil {
-				return nil, nil, err
+				return tally{}, nil, err
 			}
 			logCut(logger, dir, rep)
-			return st, []Repair{rep}, nil
+			return cnt, []Repair{rep}, nil
 		}
 		if err != nil {
-			return nil, nil, fmt.Errorf("meta: replaying entry %d in %s: %w", i, dir, err)
+			return tally{}, nil, fmt.Errorf("meta: replaying entry %d in %s: %w", i, dir, err)
 		}
 		if e.pos != uint64(len(batch)) || len(batch) > 0 && batch[0].rem != e.pos+e.rem {
-			return nil, nil, fmt.Errorf("%w: entry %d in %s is out of place in its batch", ErrCorrupt, i, dir)
+			return tally{}, nil, fmt.Errorf("%w: entry %d in %s is out of place in its batch", ErrCorrupt, i, dir)
 		}
 		if e.pos == 0 {
 			start = i
@@ -183,22 +285,23 @@ func replay(w *wal.Log, dir string, logger *slog.Logger) (*state, []Repair, erro
 		}
 		for k, e := range batch {
 			if _, err := st.apply(e.rec); err != nil {
-				return nil, nil, fmt.Errorf("%w: entry %d in %s does not apply: %w", ErrCorrupt, start+uint64(k), dir, err)
+				return tally{}, nil, fmt.Errorf("%w: entry %d in %s does not apply: %w", ErrCorrupt, start+uint64(k), dir, err)
 			}
+			cnt.add(e.rec.Type(), e.size)
 		}
 		st.lastIndex = i
 		batch = batch[:0]
 	}
 	if len(batch) == 0 {
-		return st, nil, nil
+		return cnt, nil, nil
 	}
 	reason := fmt.Sprintf("batch of %d entries ends after %d", batch[0].rem+1, len(batch))
 	rep, err := cutTail(w, start, last+1, last, reason)
 	if err != nil {
-		return nil, nil, err
+		return tally{}, nil, err
 	}
 	logCut(logger, dir, rep)
-	return st, []Repair{rep}, nil
+	return cnt, []Repair{rep}, nil
 }
 
 func readEntry(w *wal.Log, i uint64) (entry, error) {

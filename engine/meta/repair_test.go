@@ -229,7 +229,7 @@ func TestNewerVersion(t *testing.T) {
 // segment file that did not survive.
 func TestBatchAcrossSegments(t *testing.T) {
 	dir := t.TempDir()
-	l, err := open(dir, quiet(), 256)
+	l, err := open(dir, Options{Logger: quiet()}, 256)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -247,7 +247,7 @@ func TestBatchAcrossSegments(t *testing.T) {
 		t.Fatalf("want several segments, have %d", len(des))
 	}
 	// A clean reopen replays across segments.
-	if l, err = open(dir, quiet(), 256); err != nil || l.LastIndex() != 4 || l.Repairs() != nil {
+	if l, err = open(dir, Options{Logger: quiet()}, 256); err != nil || l.LastIndex() != 4 || l.Repairs() != nil {
 		t.Fatalf("reopen: %v, last %d, repairs %+v", err, l.LastIndex(), l.Repairs())
 	}
 	l.Close()
@@ -260,7 +260,7 @@ func TestBatchAcrossSegments(t *testing.T) {
 			}
 		}
 	}
-	l, err = open(dir, quiet(), 256)
+	l, err = open(dir, Options{Logger: quiet()}, 256)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -24,22 +25,28 @@ func (t Topic) clone() Topic {
 }
 
 // state is what the records replay into. A published state is never
-// modified: Append applies records to a copy and swaps it in, so readers
-// need no lock. Maps inside topics are shared between copies and are
-// replaced, never written, when a record changes them. The fields are
-// plain values so a snapshot can serialize them.
+// modified: Append applies records to a clone and swaps it in, so readers
+// need no lock. The maps are persistent (see pmap): a clone shares them
+// with the original, and apply replaces only the entries a record changes,
+// in O(log n) rather than a copy of every topic. Maps inside Topic values
+// are shared between copies and are replaced, never written. The fields
+// are plain values so a snapshot can serialize them.
 type state struct {
-	topics         map[string]Topic
-	nextProducerID int64  // highest producer id block end handed out
-	lastIndex      uint64 // index of the last record applied
+	topics         pmap[string, Topic]
+	ids            pmap[[16]byte, string] // topic id to name, for uniqueness
+	nextProducerID int64                  // highest producer id block end handed out
+	lastIndex      uint64                 // index of the last record applied
 }
 
-func newState() *state { return &state{topics: map[string]Topic{}} }
+func newState() *state {
+	return &state{topics: newPmap[string, Topic](), ids: newPmap[[16]byte, string]()}
+}
 
-// clone returns a copy that apply may modify.
+// clone returns a copy that apply may modify; s stays as it is.
 func (s *state) clone() *state {
 	c := *s
-	c.topics = maps.Clone(s.topics)
+	c.topics = s.topics.edit()
+	c.ids = s.ids.edit()
 	return &c
 }
 
@@ -52,16 +59,14 @@ func (s *state) apply(r Record) (Record, error) {
 		if err := checkName(r.Name); err != nil {
 			return nil, err
 		}
-		if _, ok := s.topics[r.Name]; ok {
+		if _, ok := s.topics.Get(r.Name); ok {
 			return nil, fmt.Errorf("%w: %q", ErrTopicExists, r.Name)
 		}
 		if r.ID == ([16]byte{}) {
 			return nil, fmt.Errorf("%w: topic %q has a zero id", ErrInvalidRecord, r.Name)
 		}
-		for _, t := range s.topics {
-			if t.ID == r.ID {
-				return nil, fmt.Errorf("%w: topic id of %q already used by %q", ErrInvalidRecord, r.Name, t.Name)
-			}
+		if other, ok := s.ids.Get(r.ID); ok {
+			return nil, fmt.Errorf("%w: topic id of %q already used by %q", ErrInvalidRecord, r.Name, other)
 		}
 		if r.Partitions < 1 {
 			return nil, fmt.Errorf("%w: topic %q with %d partitions", ErrInvalidPartitions, r.Name, r.Partitions)
@@ -70,7 +75,8 @@ func (s *state) apply(r Record) (Record, error) {
 			return nil, err
 		}
 		r.Configs = cloneNonEmpty(r.Configs)
-		s.topics[r.Name] = Topic(r)
+		s.topics = s.topics.Set(r.Name, Topic(r))
+		s.ids = s.ids.Set(r.ID, r.Name)
 		return r, nil
 
 	case TopicDeleted:
@@ -78,7 +84,8 @@ func (s *state) apply(r Record) (Record, error) {
 		if err != nil {
 			return nil, err
 		}
-		delete(s.topics, t.Name)
+		s.topics = s.topics.Delete(t.Name)
+		s.ids = s.ids.Delete(t.ID)
 		return r, nil
 
 	case PartitionsAdded:
@@ -90,7 +97,7 @@ func (s *state) apply(r Record) (Record, error) {
 			return nil, fmt.Errorf("%w: topic %q has %d partitions, asked for %d", ErrInvalidPartitions, r.Name, t.Partitions, r.Total)
 		}
 		t.Partitions = r.Total
-		s.topics[t.Name] = t
+		s.topics = s.topics.Set(t.Name, t)
 		return r, nil
 
 	case ConfigChanged:
@@ -101,16 +108,17 @@ func (s *state) apply(r Record) (Record, error) {
 		if err := checkConfigs(r.Set, r.Delete); err != nil {
 			return nil, err
 		}
-		cfg := maps.Clone(t.Configs)
-		if cfg == nil {
-			cfg = map[string]string{}
-		}
+		cfg := make(map[string]string, len(t.Configs)+len(r.Set))
+		maps.Copy(cfg, t.Configs)
 		maps.Copy(cfg, r.Set)
 		for _, k := range r.Delete {
 			delete(cfg, k)
 		}
-		t.Configs = cloneNonEmpty(cfg)
-		s.topics[t.Name] = t
+		if len(cfg) == 0 {
+			cfg = nil // as a state rebuilt from JSON has it
+		}
+		t.Configs = cfg
+		s.topics = s.topics.Set(t.Name, t)
 		r.Set = cloneNonEmpty(r.Set)
 		r.Delete = slices.Clone(r.Delete)
 		return r, nil
@@ -128,7 +136,7 @@ func (s *state) apply(r Record) (Record, error) {
 // lookup finds the topic a record names. A zero *id is filled in with the
 // topic's id; a non-zero one must match it.
 func (s *state) lookup(name string, id *[16]byte) (Topic, error) {
-	t, ok := s.topics[name]
+	t, ok := s.topics.Get(name)
 	if !ok {
 		return Topic{}, fmt.Errorf("%w: %q", ErrUnknownTopic, name)
 	}
@@ -183,9 +191,10 @@ func cloneNonEmpty(m map[string]string) map[string]string {
 
 // topicsSorted returns copies of the topics, sorted by name.
 func (s *state) topicsSorted() []Topic {
-	out := make([]Topic, 0, len(s.topics))
-	for _, name := range slices.Sorted(maps.Keys(s.topics)) {
-		out = append(out, s.topics[name].clone())
+	out := make([]Topic, 0, s.topics.Len())
+	for _, t := range s.topics.All() {
+		out = append(out, t.clone())
 	}
+	slices.SortFunc(out, func(a, b Topic) int { return strings.Compare(a.Name, b.Name) })
 	return out
 }
