@@ -1,12 +1,19 @@
 // Package admin is the broker's admin HTTP listener (default
-// 127.0.0.1:9644): Prometheus metrics, liveness and readiness.
+// 127.0.0.1:9644): Prometheus metrics, liveness and readiness, and the
+// metadata log's stats and snapshots.
 //
-// Endpoints, GET or HEAD only (other methods get 405):
+// Endpoints, GET or HEAD unless said otherwise (other methods get 405 with
+// an Allow header):
 //
-//	/metrics  Prometheus text format, from a registry private to the Server
-//	/healthz  200 "ok" while the process serves HTTP at all
-//	/readyz   200 "ok" once Config.Ready reports true, else 503
-//	          {"error_code":503,"message":"..."}
+//	/metrics                Prometheus text format, from a registry private to the Server
+//	/healthz                200 "ok" while the process serves HTTP at all
+//	/readyz                 200 "ok" once Config.Ready reports true, else 503
+//	                        {"error_code":503,"message":"..."}
+//	/v1/metadata            200 application/json: Config.Metadata's MetadataStats,
+//	                        as it encodes; 404 without a Config.Metadata
+//	/v1/metadata/snapshot   POST only: writes a metadata snapshot now and answers
+//	                        200 {"index":N}, the index it covers; 500 if writing
+//	                        fails; 404 without a Config.Metadata
 //
 // Any other path is 404 with the same JSON error shape, as every REST
 // surface of streamlite answers errors.
@@ -68,7 +75,7 @@ const DefaultAddr = "127.0.0.1:9644"
 var ErrServerClosed = errors.New("admin: server closed")
 
 // Config configures a Server. The zero value is usable: ready at once, no
-// offset metrics, no request counters, one broker.
+// offset metrics, no request counters, no metadata endpoints, one broker.
 type Config struct {
 	// Ready reports whether the broker is ready for clients (its
 	// listeners bound, its logs recovered). /readyz answers 200 once it
@@ -85,12 +92,17 @@ type Config struct {
 	// on this Server's registry. Nil: none.
 	Requests *RequestMetrics
 
+	// Metadata is the metadata log behind /v1/metadata and
+	// /v1/metadata/snapshot. Nil: both answer 404.
+	Metadata Metadata
+
 	// Brokers is what kafka_brokers reports. Zero means 1 (streamlite is a
 	// single node).
 	Brokers int
 
-	// Logger receives HTTP server errors and metrics-gathering errors.
-	// Nil means slog.Default().
+	// Logger receives HTTP server errors, metrics-gathering errors and
+	// snapshots written on request (or their failure). Nil means
+	// slog.Default().
 	Logger *slog.Logger
 }
 
@@ -161,6 +173,7 @@ func (s *Server) Close() error { return s.http.Close() }
 // ServeHTTP answers one admin request.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	var h func(http.ResponseWriter, *http.Request)
+	post := false // GET and HEAD, or POST only
 	switch r.URL.Path {
 	case "/metrics":
 		h = s.metrics.ServeHTTP
@@ -168,12 +181,22 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h = serveOK
 	case "/readyz":
 		h = s.serveReady
+	case "/v1/metadata":
+		h = s.serveMetadataStats
+	case "/v1/metadata/snapshot":
+		h, post = s.serveSnapshot, true
 	default:
-		writeError(w, http.StatusNotFound, "no such endpoint: "+r.URL.Path+" (have /metrics, /healthz, /readyz)")
+		writeError(w, http.StatusNotFound, "no such endpoint: "+r.URL.Path+
+			" (have /metrics, /healthz, /readyz, /v1/metadata, /v1/metadata/snapshot)")
 		return
 	}
-	if r.Method != http.MethodGet && r.Method != http.MethodHead {
-		w.Header().Set("Allow", "GET, HEAD")
+	allowed := r.Method == http.MethodGet || r.Method == http.MethodHead
+	allow := "GET, HEAD"
+	if post {
+		allowed, allow = r.Method == http.MethodPost, "POST"
+	}
+	if !allowed {
+		w.Header().Set("Allow", allow)
 		writeError(w, http.StatusMethodNotAllowed, "method "+r.Method+" not allowed on "+r.URL.Path)
 		return
 	}
