@@ -53,7 +53,9 @@ const BrokerID int32 = 0
 type Options struct {
 	// DataDir holds the partition logs under DataDir/topics; "" keeps them in memory.
 	DataDir string
-	// Meta is the metadata log; nil means a fresh in-memory one.
+	// Meta is the metadata log; nil means a fresh in-memory one. A log opened by the caller
+	// should pass Cluster.MetadataAppended as its OnAppend hook (once the cluster is open), so
+	// __cluster_metadata shows changes as they happen rather than from the next start.
 	Meta *meta.Log
 	// Flusher group-commits the partition logs of DataDir; required when DataDir is set.
 	Flusher *log.Flusher
@@ -117,6 +119,9 @@ func (t *Topic) MinInsyncReplicas() int32 { return t.minISR.Load() }
 func (t *Topic) IDString() string { return hex.EncodeToString(t.ID[:]) }
 
 func (t *Topic) setConfigs(set map[string]string) {
+	if set == nil {
+		set = map[string]string{} // a topic loaded without configs is still altered in place
+	}
 	t.configs.Store(&set)
 	t.maxMsg.Store(int32(effectiveInt(set, "max.message.bytes")))
 	t.minISR.Store(int32(effectiveInt(set, "min.insync.replicas")))
@@ -134,6 +139,9 @@ type Cluster struct {
 	byID    map[[16]byte]*Topic
 	closed  bool
 
+	// mirror copies the metadata log into __cluster_metadata; set by Open, before any append.
+	mirror *metaMirror
+
 	pidMu   sync.Mutex // guards the producer-id block
 	pidNext int64
 	pidEnd  int64
@@ -142,9 +150,6 @@ type Cluster struct {
 // Open loads every topic in the metadata log, opens (and recovers) its partition logs, and
 // removes partition directories that belong to no live topic.
 func Open(opts Options) (*Cluster, error) {
-	if opts.Meta == nil {
-		opts.Meta = meta.OpenMemory()
-	}
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -162,11 +167,15 @@ func Open(opts Options) (*Cluster, error) {
 	}
 	c := &Cluster{
 		opts:   opts,
-		meta:   opts.Meta,
 		logger: opts.Logger,
 		topics: make(map[string]*Topic),
 		byID:   make(map[[16]byte]*Topic),
 	}
+	if opts.Meta == nil {
+		opts.Meta = meta.OpenMemoryOptions(meta.Options{OnAppend: c.MetadataAppended})
+		c.opts.Meta = opts.Meta
+	}
+	c.meta = opts.Meta
 	live := make(map[string]bool)
 	for _, mt := range c.meta.Topics() {
 		t := &Topic{Name: mt.Name, ID: mt.ID}
@@ -180,6 +189,10 @@ func Open(opts Options) (*Cluster, error) {
 		c.topics[t.Name] = t
 		c.byID[t.ID] = t
 		live[c.topicDirName(t)] = true
+	}
+	if err := c.openMetadataTopic(live); err != nil {
+		c.closeAll()
+		return nil, err
 	}
 	if opts.DataDir != "" {
 		if err := c.removeStrayDirs(live); err != nil {
@@ -413,6 +426,9 @@ func (c *Cluster) liveTopicLocked(name string) (*Topic, error) {
 	if t == nil {
 		return nil, fmt.Errorf("%w: %s", ErrUnknownTopic, name)
 	}
+	if t.Name == MetadataTopic {
+		return nil, ErrReadOnlyTopic
+	}
 	return t, nil
 }
 
@@ -448,6 +464,9 @@ func (c *Cluster) DeleteTopicByID(id [16]byte) (string, error) {
 }
 
 func (c *Cluster) deleteLocked(t *Topic) error {
+	if t.Name == MetadataTopic {
+		return ErrReadOnlyTopic
+	}
 	if err := c.meta.Append(meta.TopicDeleted{Name: t.Name, ID: t.ID}); err != nil {
 		return fmt.Errorf("cluster: recording deletion of %s: %w", t.Name, err)
 	}

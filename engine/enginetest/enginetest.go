@@ -175,3 +175,9 @@ func (b *Broker) Restart() {
 	}
 	b.t.Fatalf("enginetest: restarting broker: %v", err)
 }
+
+// MetadataSnapshotBytes sets metadata.log.max.record.bytes.between.snapshots, so a test can make
+// the metadata log snapshot often.
+func MetadataSnapshotBytes(n int64) Option {
+	return func(o *options) { o.cfg.MetadataSnapshotBytes = n }
+}

@@ -4,6 +4,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/streamlite/streamlite/engine/cluster"
 	"github.com/streamlite/streamlite/engine/group"
 	"github.com/streamlite/streamlite/engine/log"
 	"github.com/streamlite/streamlite/engine/txn"
@@ -63,7 +64,7 @@ func (s *Server) handleProduce(r *request, req *kmsg.ProduceRequest) *reply {
 				sp.ErrorCode = unknownTopic
 				continue
 			}
-			if t.Name == group.OffsetsTopic || t.Name == txn.StateTopic {
+			if t.Name == group.OffsetsTopic || t.Name == txn.StateTopic || t.Name == cluster.MetadataTopic {
 				// Kafka: "Cannot append to internal topic"; only the coordinators write them.
 				sp.ErrorCode = kerr.InvalidTopicException.Code
 				msg := "cannot append to internal topic " + t.Name

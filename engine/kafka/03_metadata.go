@@ -17,6 +17,7 @@ import (
 // Auto-created topics are created synchronously, so they come back with their partitions and
 // no LEADER_NOT_AVAILABLE round trip. __consumer_offsets and __transaction_state are reported
 // IsInternal (v1+), and auto-created, if asked for, as their coordinators create them.
+// __cluster_metadata, the metadata log as JSON records, is internal and read-only.
 
 func (s *Server) handleMetadata(req *kmsg.MetadataRequest) kmsg.Response {
 	resp := req.ResponseKind().(*kmsg.MetadataResponse)
@@ -87,7 +88,7 @@ func metadataTopic(t *cluster.Topic) kmsg.MetadataResponseTopic {
 	name := t.Name
 	mt.Topic = &name
 	mt.TopicID = t.ID
-	mt.IsInternal = name == group.OffsetsTopic || name == txn.StateTopic
+	mt.IsInternal = name == group.OffsetsTopic || name == txn.StateTopic || name == cluster.MetadataTopic
 	mt.AuthorizedOperations = -2147483648
 	n := len(t.Partitions())
 	mt.Partitions = make([]kmsg.MetadataResponseTopicPartition, n)

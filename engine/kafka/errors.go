@@ -28,7 +28,7 @@ func errorCode(err error) int16 {
 		return kerr.UnknownTopicOrPartition.Code
 	case errors.Is(err, cluster.ErrTopicExists):
 		return kerr.TopicAlreadyExists.Code
-	case errors.Is(err, cluster.ErrInvalidTopic):
+	case errors.Is(err, cluster.ErrInvalidTopic), errors.Is(err, cluster.ErrReadOnlyTopic):
 		return kerr.InvalidTopicException.Code
 	case errors.Is(err, cluster.ErrInvalidPartitions):
 		return kerr.InvalidPartitions.Code

@@ -82,14 +82,15 @@ func TestMetadataAutoCreate(t *testing.T) {
 	}
 	errCode(t, "unknown id", byID.Topics[1].ErrorCode, kerr.UnknownTopicID)
 
-	// Null topics (v1+) or an empty list at v0 mean all topics; an empty list at v1+ none.
+	// Null topics (v1+) or an empty list at v0 mean all topics (the internal
+	// __cluster_metadata included, as Kafka lists __consumer_offsets); an empty list at v1+ none.
 	all := kmsg.NewPtrMetadataRequest()
 	all.Topics = nil
-	if n := len(c.roundTrip(all, 12).(*kmsg.MetadataResponse).Topics); n != 2 {
-		t.Fatalf("all topics: %d, want auto1 and auto3", n)
+	if n := len(c.roundTrip(all, 12).(*kmsg.MetadataResponse).Topics); n != 3 {
+		t.Fatalf("all topics: %d, want auto1, auto3 and __cluster_metadata", n)
 	}
-	if n := len(metadata(t, c, 0, false).Topics); n != 2 {
-		t.Fatalf("v0 empty list: %d topics, want all 2", n)
+	if n := len(metadata(t, c, 0, false).Topics); n != 3 {
+		t.Fatalf("v0 empty list: %d topics, want all 3", n)
 	}
 	if n := len(metadata(t, c, 12, false).Topics); n != 0 {
 		t.Fatalf("v12 empty list: %d topics, want none", n)

@@ -24,18 +24,19 @@ import (
 const DefaultDataDir = ".streamlite"
 
 type flags struct {
-	kafkaAddr      string
-	adminAddr      string
-	advertisedAddr string
-	anyPort        bool
-	dataDir        string
-	memory         bool
-	flush          string
-	flushInterval  time.Duration
-	autoCreate     bool
-	partitions     int32
-	logLevel       string
-	retentionCheck time.Duration
+	kafkaAddr         string
+	adminAddr         string
+	advertisedAddr    string
+	anyPort           bool
+	dataDir           string
+	memory            bool
+	flush             string
+	flushInterval     time.Duration
+	autoCreate        bool
+	partitions        int32
+	logLevel          string
+	retentionCheck    time.Duration
+	metaSnapshotBytes int64
 }
 
 // NewCommand returns the `up` command.
@@ -71,6 +72,7 @@ from the environment (STREAMLITE_KAFKA_ADDR, STREAMLITE_FLUSH, ...).`,
 	fl.Int32Var(&f.partitions, "partitions", 1, "partitions of auto-created topics (num.partitions)")
 	fl.StringVar(&f.logLevel, "log-level", "info", "debug, info, warn or error")
 	fl.DurationVar(&f.retentionCheck, "retention-check-interval", 10*time.Second, "how often retention is enforced (log.retention.check.interval.ms)")
+	fl.Int64Var(&f.metaSnapshotBytes, "metadata-snapshot-bytes", 4<<20, "bytes of metadata records between snapshots of the metadata log (metadata.log.max.record.bytes.between.snapshots; negative: never)")
 	return cmd
 }
 
@@ -90,6 +92,7 @@ func run(cmd *cobra.Command, f flags) error {
 		DisableAutoCreate:      !f.autoCreate,
 		DefaultPartitions:      f.partitions,
 		RetentionCheckInterval: f.retentionCheck,
+		MetadataSnapshotBytes:  f.metaSnapshotBytes,
 		Logger:                 logger,
 	}
 	if f.anyPort {
