@@ -16,6 +16,7 @@ import (
 	"github.com/streamlite/streamlite/cmd/streamlite/internal/bench"
 	"github.com/streamlite/streamlite/cmd/streamlite/internal/consume"
 	"github.com/streamlite/streamlite/cmd/streamlite/internal/group"
+	"github.com/streamlite/streamlite/cmd/streamlite/internal/meta"
 	"github.com/streamlite/streamlite/cmd/streamlite/internal/produce"
 	"github.com/streamlite/streamlite/cmd/streamlite/internal/topic"
 	"github.com/streamlite/streamlite/cmd/streamlite/internal/txn"
@@ -51,6 +52,7 @@ func newRootCommand() *cobra.Command {
 		topic.NewCommand(),
 		group.NewCommand(),
 		txn.NewCommand(),
+		meta.NewCommand(),
 		produce.NewCommand(),
 		consume.NewCommand(),
 		bench.NewCommand(),
