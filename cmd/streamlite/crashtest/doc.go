@@ -18,6 +18,12 @@
 //
 //	STREAMLITE_CRASH_EOS_KILLS=50 go test ./cmd/streamlite/crashtest/ -run CrashExactlyOnce -v -timeout 30m
 //
+// TestCrashMetadata kills the broker STREAMLITE_CRASH_META_KILLS times (default 5) while admin
+// clients change topics and the metadata log snapshots every 4 KiB, and checks every
+// acknowledged change survives. Its full run is
+//
+//	STREAMLITE_CRASH_META_KILLS=50 go test ./cmd/streamlite/crashtest/ -run CrashMetadata -v -timeout 30m
+//
 // Each run logs its random seed; STREAMLITE_CRASH_SEED=N replays the same kill schedule (the
 // moments the broker dies; thread scheduling still varies). `go test -short` skips it all.
 package crashtest
