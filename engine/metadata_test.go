@@ -35,7 +35,8 @@ var configChoices = map[string][]string{
 }
 
 // TestMetadataRandomChangesSurviveRestarts is issue 6's must-show 1: thousands of mixed cluster
-// changes through kadm (create, delete, grow, alter configs), interleaved with metadata
+// changes through kadm (create, delete, grow, alter topic configs, cluster-wide broker config
+// overrides), interleaved with metadata
 // snapshots (on request, and in the background after a few KiB of records) and restarts; after
 // every restart the cluster seen through the admin API equals what it was before, topic ids
 // included. Replay with STREAMLITE_META_SEED; STREAMLITE_META_OPS sets the number of changes.
@@ -70,11 +71,31 @@ func TestMetadataRandomChangesSurviveRestarts(t *testing.T) {
 	for i := range names {
 		names[i] = fmt.Sprintf("meta-%02d", i)
 	}
+	brokerModel := map[string]string{} // cluster-wide broker config overrides
 	var restarts, snapshots, applied int
 	for i := range ops {
 		name := names[r.IntN(len(names))]
 		mt := model[name]
 		switch op := r.IntN(10); {
+		case r.IntN(20) == 0: // a cluster-wide broker config override, set or deleted
+			k := brokerConfigChoices[r.IntN(len(brokerConfigChoices))]
+			ac := kadm.AlterConfig{Op: kadm.DeleteConfig, Name: k}
+			if r.IntN(3) > 0 {
+				v := fmt.Sprint(1000 * (1 + r.IntN(1000)))
+				ac = kadm.AlterConfig{Op: kadm.SetConfig, Name: k, Value: &v}
+			}
+			resp, err := adm.AlterBrokerConfigs(ctx, []kadm.AlterConfig{ac})
+			if err == nil {
+				err = resp[0].Err
+			}
+			if err != nil {
+				t.Fatalf("op %d broker config %s: %v", i, k, err)
+			}
+			if ac.Op == kadm.SetConfig {
+				brokerModel[k] = *ac.Value
+			} else {
+				delete(brokerModel, k)
+			}
 		case mt == nil || op < 2: // create (or try to create an existing topic)
 			parts := int32(1 + r.IntN(3))
 			cfgs := map[string]*string{}
@@ -146,20 +167,26 @@ func TestMetadataRandomChangesSurviveRestarts(t *testing.T) {
 			}
 		}
 		applied++
-		if r.IntN(150) == 0 {
+		if i%150 == 100 || r.IntN(300) == 0 {
 			if _, err := b.Engine().Meta().Snapshot(); err != nil {
 				t.Fatalf("op %d snapshot: %v", i, err)
 			}
 			snapshots++
 		}
-		if r.IntN(200) == 0 || i == ops-1 {
+		if i%200 == 199 || i == ops-1 {
 			before := clusterView(t, b)
 			checkModel(t, fmt.Sprintf("op %d, before restart", i), before, model)
+			if got := brokerView(t, b); !maps.Equal(got, brokerModel) {
+				t.Fatalf("op %d: broker overrides %v, want %v", i, got, brokerModel)
+			}
 			b.Restart()
 			restarts++
 			adm = b.Admin()
 			if after := clusterView(t, b); !maps.EqualFunc(after, before, sameTopic) {
 				t.Fatalf("op %d: state changed across a restart:\nbefore %v\nafter  %v", i, before, after)
+			}
+			if got := brokerView(t, b); !maps.Equal(got, brokerModel) {
+				t.Fatalf("op %d: broker overrides after a restart %v, want %v", i, got, brokerModel)
 			}
 		}
 	}
@@ -170,6 +197,35 @@ func TestMetadataRandomChangesSurviveRestarts(t *testing.T) {
 		t.Fatal("no snapshot was ever written")
 	}
 	checkMetadataTopic(t, b, b.Engine().Meta().LastIndex())
+}
+
+// brokerConfigChoices are the cluster-wide overrides the randomized test changes.
+var brokerConfigChoices = []string{"log.retention.ms", "log.segment.bytes", "message.max.bytes"}
+
+// brokerView reads the cluster-wide broker config overrides with a fresh client.
+func brokerView(t *testing.T, b *enginetest.Broker) map[string]string {
+	t.Helper()
+	cl, err := kgo.NewClient(kgo.SeedBrokers(b.Addr()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	rcs, err := kadm.NewClient(cl).DescribeBrokerConfigs(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]string{}
+	for _, rc := range rcs {
+		if rc.Err != nil {
+			t.Fatalf("broker configs: %v", rc.Err)
+		}
+		for _, c := range rc.Configs {
+			if c.Value != nil {
+				out[c.Key] = *c.Value
+			}
+		}
+	}
+	return out
 }
 
 // viewTopic is a topic as the admin API shows it.

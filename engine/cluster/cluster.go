@@ -78,9 +78,26 @@ type Topic struct {
 	ID   [16]byte
 
 	parts   atomic.Pointer[[]*log.Partition]
-	configs atomic.Pointer[map[string]string]
+	configs atomic.Pointer[topicConfigs]
 	maxMsg  atomic.Int32
 	minISR  atomic.Int32
+}
+
+// topicConfigs is what a topic's effective configs are made of. Stored values are never
+// written: a change stores a new one.
+type topicConfigs struct {
+	set    map[string]string // set on the topic; never nil
+	broker map[string]string // cluster-wide defaults, by topic config name; nil for none
+}
+
+// merged returns the effective set: the topic's own configs over the broker's defaults.
+func (tc *topicConfigs) merged() map[string]string {
+	if len(tc.broker) == 0 {
+		return tc.set
+	}
+	m := maps.Clone(tc.broker)
+	maps.Copy(m, tc.set)
+	return m
 }
 
 // Partitions returns the topic's partition logs, indexed by partition number. The slice is
@@ -97,15 +114,26 @@ func (t *Topic) Partition(p int32) *log.Partition {
 }
 
 // Configs returns a copy of the topic's explicitly set configs.
-func (t *Topic) Configs() map[string]string { return maps.Clone(*t.configs.Load()) }
+func (t *Topic) Configs() map[string]string { return maps.Clone(t.configs.Load().set) }
 
-// Config returns the effective value of a topic config and whether it was set explicitly.
+// Config returns the effective value of a topic config and whether it was set explicitly on
+// the topic. A value not set on the topic is the cluster-wide broker override, if any (see
+// Cluster.AlterBrokerConfigs), else Kafka's default; ConfigSource tells the two apart.
 func (t *Topic) Config(name string) (value string, set bool) {
-	v, ok := (*t.configs.Load())[name]
-	if ok {
-		return v, true
+	v, src := t.ConfigSource(name)
+	return v, src == SourceTopic
+}
+
+// ConfigSource returns the effective value of a topic config and where it comes from.
+func (t *Topic) ConfigSource(name string) (value string, src ConfigSource) {
+	tc := t.configs.Load()
+	if v, ok := tc.set[name]; ok {
+		return v, SourceTopic
 	}
-	return effective(nil, name), false
+	if v, ok := tc.broker[name]; ok {
+		return v, SourceBrokerDefault
+	}
+	return effective(nil, name), SourceDefault
 }
 
 // MaxMessageBytes is the topic's max.message.bytes: the largest record batch it accepts.
@@ -118,13 +146,19 @@ func (t *Topic) MinInsyncReplicas() int32 { return t.minISR.Load() }
 // bytes); this hex form names the topic's directory.
 func (t *Topic) IDString() string { return hex.EncodeToString(t.ID[:]) }
 
-func (t *Topic) setConfigs(set map[string]string) {
+// setConfigs stores the topic's own configs and the broker's defaults (by topic config name)
+// and returns the partition log settings they make, for the caller to apply. Neither map may
+// be written afterwards.
+func (t *Topic) setConfigs(set, broker map[string]string) log.Config {
 	if set == nil {
 		set = map[string]string{} // a topic loaded without configs is still altered in place
 	}
-	t.configs.Store(&set)
-	t.maxMsg.Store(int32(effectiveInt(set, "max.message.bytes")))
-	t.minISR.Store(int32(effectiveInt(set, "min.insync.replicas")))
+	tc := &topicConfigs{set: set, broker: broker}
+	t.configs.Store(tc)
+	eff := tc.merged()
+	t.maxMsg.Store(int32(effectiveInt(eff, "max.message.bytes")))
+	t.minISR.Store(int32(effectiveInt(eff, "min.insync.replicas")))
+	return logConfig(eff)
 }
 
 // Cluster is the set of topics with their logs. Its methods are safe for concurrent use.
@@ -141,6 +175,10 @@ type Cluster struct {
 
 	// mirror copies the metadata log into __cluster_metadata; set by Open, before any append.
 	mirror *metaMirror
+
+	// brokerDefaults are the broker config overrides by the topic config they default, as
+	// the metadata log holds them; guarded by adminMu, replaced, never written.
+	brokerDefaults map[string]string
 
 	pidMu   sync.Mutex // guards the producer-id block
 	pidNext int64
@@ -176,11 +214,12 @@ func Open(opts Options) (*Cluster, error) {
 		c.opts.Meta = opts.Meta
 	}
 	c.meta = opts.Meta
+	c.brokerDefaults = topicDefaults(c.meta.BrokerConfigs())
 	live := make(map[string]bool)
 	for _, mt := range c.meta.Topics() {
 		t := &Topic{Name: mt.Name, ID: mt.ID}
-		t.setConfigs(maps.Clone(mt.Configs))
-		parts, err := c.openPartitions(t, 0, mt.Partitions, logConfig(mt.Configs), false)
+		lc := t.setConfigs(maps.Clone(mt.Configs), c.brokerDefaults)
+		parts, err := c.openPartitions(t, 0, mt.Partitions, lc, false)
 		if err != nil {
 			c.closeAll()
 			return nil, err
@@ -385,7 +424,7 @@ func (c *Cluster) CreateTopic(spec CreateSpec, validateOnly bool) (*Topic, error
 	if cfgs == nil {
 		cfgs = map[string]string{}
 	}
-	t.setConfigs(cfgs)
+	lc := t.setConfigs(cfgs, c.brokerDefaults)
 	if validateOnly {
 		empty := make([]*log.Partition, parts)
 		t.parts.Store(&empty)
@@ -394,7 +433,7 @@ func (c *Cluster) CreateTopic(spec CreateSpec, validateOnly bool) (*Topic, error
 	if err := c.meta.Append(meta.TopicCreated{Name: t.Name, ID: t.ID, Partitions: parts, Configs: cfgs}); err != nil {
 		return nil, fmt.Errorf("cluster: recording topic %s: %w", t.Name, err)
 	}
-	ps, err := c.openPartitions(t, 0, parts, logConfig(cfgs), true)
+	ps, err := c.openPartitions(t, 0, parts, lc, true)
 	if err != nil {
 		return nil, err
 	}
@@ -521,7 +560,7 @@ func (c *Cluster) CreatePartitions(name string, total int32, assignment [][]int3
 	if err := c.meta.Append(meta.PartitionsAdded{Name: t.Name, ID: t.ID, Total: total}); err != nil {
 		return fmt.Errorf("cluster: recording partitions of %s: %w", t.Name, err)
 	}
-	added, err := c.openPartitions(t, cur, total, logConfig(*t.configs.Load()), true)
+	added, err := c.openPartitions(t, cur, total, logConfig(t.configs.Load().merged()), true)
 	if err != nil {
 		return err
 	}
@@ -550,7 +589,7 @@ func (c *Cluster) AlterConfigs(name string, set map[string]string, del []string,
 	if err != nil {
 		return err
 	}
-	cur := *t.configs.Load()
+	cur := t.configs.Load().set
 	next := maps.Clone(cur)
 	if replace {
 		next = maps.Clone(set)
@@ -576,8 +615,7 @@ func (c *Cluster) AlterConfigs(name string, set map[string]string, del []string,
 	if err := c.meta.Append(meta.ConfigChanged{Name: t.Name, ID: t.ID, Set: set, Delete: del}); err != nil {
 		return fmt.Errorf("cluster: recording configs of %s: %w", t.Name, err)
 	}
-	t.setConfigs(next)
-	lc := logConfig(next)
+	lc := t.setConfigs(next, c.brokerDefaults)
 	for _, p := range t.Partitions() {
 		p.SetConfig(lc)
 	}

@@ -50,8 +50,9 @@ type metaMirror struct {
 func (c *Cluster) openMetadataTopic(live map[string]bool) error {
 	t := &Topic{Name: MetadataTopic, ID: metadataTopicID}
 	cfgs := maps.Clone(metadataTopicConfigs)
-	t.setConfigs(cfgs)
-	parts, err := c.openPartitions(t, 0, 1, logConfig(cfgs), true)
+	// Broker overrides do not reach it: its configs keep every record (say, no compaction).
+	lc := t.setConfigs(cfgs, nil)
+	parts, err := c.openPartitions(t, 0, 1, lc, true)
 	if err != nil {
 		return err
 	}
@@ -219,6 +220,11 @@ func MetadataRecordJSON(index uint64, r meta.Record) ([]byte, error) {
 		body = struct {
 			NextProducerID int64 `json:"nextProducerId"`
 		}{r.Next}
+	case meta.BrokerConfigChanged:
+		body = struct {
+			Set    map[string]string `json:"set,omitempty"`
+			Delete []string          `json:"delete,omitempty"`
+		}{r.Set, r.Delete}
 	default:
 		body = r
 	}

@@ -94,7 +94,7 @@ func (s *Server) handleCreateTopics(req *kmsg.CreateTopicsRequest) kmsg.Response
 		st.TopicID = t.ID
 		st.NumPartitions = int32(len(t.Partitions()))
 		st.ReplicationFactor = 1
-		for _, e := range describeTopicConfigs(t, nil, false, false) {
+		for _, e := range describeTopicConfigs(t, s.c.BrokerConfigs(), nil, false, false) {
 			c := kmsg.NewCreateTopicsResponseTopicConfig()
 			c.Name = e.Name
 			c.Value = e.Value

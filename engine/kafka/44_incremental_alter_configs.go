@@ -2,6 +2,7 @@ package kafka
 
 import (
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/streamlite/streamlite/engine/cluster"
@@ -13,7 +14,10 @@ import (
 //
 // Operations SET (0), DELETE (1), APPEND (2) and SUBTRACT (3), the last two on list configs
 // (cleanup.policy, the throttled-replica lists). All of a resource's operations apply together
-// or not at all. Broker configs are static here and refused with INVALID_REQUEST.
+// or not at all. Broker resources ("" or "0", both the cluster-wide default on one node) alter
+// the dynamic broker overrides of topic configs (log.retention.ms, message.max.bytes, ...; see
+// cluster.DynamicBrokerConfigNames); other broker configs are INVALID_CONFIG, another broker id
+// INVALID_REQUEST. DELETE of an override puts the topic default back.
 
 func (s *Server) handleIncrementalAlterConfigs(req *kmsg.IncrementalAlterConfigsRequest) kmsg.Response {
 	resp := req.ResponseKind().(*kmsg.IncrementalAlterConfigsResponse)
@@ -31,18 +35,45 @@ func (s *Server) handleIncrementalAlterConfigs(req *kmsg.IncrementalAlterConfigs
 }
 
 func (s *Server) incrementalAlter(rr kmsg.IncrementalAlterConfigsRequestResource, validateOnly bool) error {
-	if rr.ResourceType != resourceTopic {
-		return badRequest("only topic configs can be altered; broker configs are set at start")
-	}
-	t := s.c.Topic(rr.ResourceName)
-	if t == nil {
-		return kerr.UnknownTopicOrPartition
+	var current func(name string) string // a config's value now, for APPEND and SUBTRACT
+	lookup := cluster.TopicConfigDef     // a config's definition
+	switch rr.ResourceType {
+	case resourceTopic:
+		t := s.c.Topic(rr.ResourceName)
+		if t == nil {
+			return kerr.UnknownTopicOrPartition
+		}
+		current = func(name string) string { v, _ := t.Config(name); return v }
+	case resourceBroker:
+		if err := checkBrokerName(rr.ResourceName); err != nil {
+			return err
+		}
+		overrides := s.c.BrokerConfigs()
+		lookup = func(name string) (cluster.ConfigDef, bool) {
+			tc, ok := cluster.BrokerConfigTopicName(name)
+			if !ok {
+				return cluster.ConfigDef{}, false
+			}
+			return cluster.TopicConfigDef(tc)
+		}
+		current = func(name string) string {
+			if v, ok := overrides[name]; ok {
+				return v
+			}
+			d, _ := lookup(name)
+			return d.Default
+		}
+	default:
+		return badRequest("only topic and broker configs can be altered")
 	}
 	set := map[string]string{}
 	var del []string
 	for _, c := range rr.Configs {
-		def, ok := cluster.TopicConfigDef(c.Name)
+		def, ok := lookup(c.Name)
 		if !ok {
+			if rr.ResourceType == resourceBroker {
+				return cluster.ValidateBrokerConfigNames(c.Name)
+			}
 			return badConfig("unknown topic config name " + c.Name)
 		}
 		switch c.Op {
@@ -57,7 +88,7 @@ func (s *Server) incrementalAlter(rr kmsg.IncrementalAlterConfigsRequestResource
 			if def.Kind != cluster.KindList {
 				return badConfig(c.Name + " is not a list config; APPEND and SUBTRACT need one")
 			}
-			cur, _ := t.Config(c.Name)
+			cur := current(c.Name)
 			if v, ok := set[c.Name]; ok {
 				cur = v
 			}
@@ -79,7 +110,19 @@ func (s *Server) incrementalAlter(rr kmsg.IncrementalAlterConfigsRequestResource
 			return badRequest("unknown config operation")
 		}
 	}
+	if rr.ResourceType == resourceBroker {
+		return s.c.AlterBrokerConfigs(set, del, false, validateOnly)
+	}
 	return s.c.AlterConfigs(rr.ResourceName, set, del, false, validateOnly)
+}
+
+// checkBrokerName accepts the broker resource names this broker answers for: "" (the
+// cluster-wide default) and its own id.
+func checkBrokerName(name string) error {
+	if name != "" && name != strconv.Itoa(int(cluster.BrokerID)) {
+		return badRequest("unknown broker " + name + "; the only broker is 0")
+	}
+	return nil
 }
 
 func splitList(v string) []string {

@@ -334,6 +334,13 @@ func (p *Partition) LogStartOffset() int64 { return p.logStart.Load() }
 // Size is the number of bytes of all segments.
 func (p *Partition) Size() int64 { return p.size.Load() }
 
+// Config returns the partition's settings, with defaults filled in.
+func (p *Partition) Config() Config {
+	p.a.Lock()
+	defer p.a.Unlock()
+	return p.a.cfg
+}
+
 // SetConfig replaces the partition's settings; they apply from the next
 // Append, EnforceRetention or Clean.
 func (p *Partition) SetConfig(cfg Config) {

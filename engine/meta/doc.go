@@ -2,8 +2,8 @@
 // replays into.
 //
 // Every change of cluster state (a topic created or deleted, partitions
-// added, a topic config changed, a block of producer ids handed out) is a
-// typed [Record]. The caller's contract is:
+// added, a topic config changed, a block of producer ids handed out, the
+// cluster-wide broker config overrides changed) is a typed [Record]. The caller's contract is:
 //
 //  1. Open the log once per data directory (or [OpenMemory] for --memory
 //     mode; [OpenOptions] and [OpenMemoryOptions] take [Options]). Open
@@ -18,8 +18,8 @@
 //     applies a batch only when all of its entries survived.
 //     If [Options].OnAppend is set, it is called with the stored records
 //     after each successful Append, in index order.
-//  3. Read the state with [Log.Topic], [Log.Topics], [Log.NextProducerID]
-//     and [Log.LastIndex]. Reads never wait for an Append's fsync; they see
+//  3. Read the state with [Log.Topic], [Log.Topics], [Log.NextProducerID],
+//     [Log.BrokerConfigs] and [Log.LastIndex]. Reads never wait for an Append's fsync; they see
 //     the state before or after a whole Append, never part of one. Read
 //     the records themselves with [Log.ReadRecords], from
 //     [Log.FirstIndex] on, and the log's figures with [Log.Stats].
@@ -101,17 +101,22 @@
 //
 //   - magic "SLMS" tells a snapshot from any other file; it and version
 //     keep their place in every version.
-//   - version (1) is the layout. A newer one fails Open with
-//     [ErrNewerVersion]; the file is neither skipped nor deleted.
+//   - version is the layout: 1, or 2 when the state holds broker config
+//     overrides (the payload's broker_configs), so a build that predates
+//     them refuses that snapshot instead of dropping them; a snapshot
+//     without any is still written as 1. A version newer than this build
+//     reads fails Open with [ErrNewerVersion]; the file is neither skipped
+//     nor deleted.
 //   - index is the last record the snapshot covers; it must equal the
 //     file name's index and the payload's last_index.
 //   - length is the payload's size, so a cut file is told from a whole one.
 //   - crc32c (Castagnoli) covers the 21 header bytes before it and the
 //     payload.
 //   - payload is {"last_index", "next_producer_id", "time" (when it was
-//     written), "topics": [{"name", "id", "partitions", "configs"}]}, with
-//     topics sorted by name and the same field names as the records.
-//     Loading rebuilds the topics through the same checks records pass.
+//     written), "topics": [{"name", "id", "partitions", "configs"}],
+//     "broker_configs" (version 2, omitted when empty)}, with topics sorted
+//     by name and the same field names as the records. Loading rebuilds
+//     the topics and broker configs through the same checks records pass.
 //
 // [Log.Snapshot] (or the background snapshotter) encodes the published
 // state, which is immutable, so it holds no append lock while it encodes
@@ -166,7 +171,8 @@
 //     builds refuse with [ErrNewerVersion].
 //
 // testdata/wal-v1 holds a wal written by the first version of this
-// package, with every record type; a test replays it to the state it
+// package, with every record type it had (BrokerConfigChanged, type 6,
+// came later); a test replays it to the state it
 // held, so a change that breaks old logs fails there.
 //
 // # Memory and the state

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"math"
 	"slices"
 	"sync"
@@ -360,6 +361,12 @@ func (l *Log) Topics() []Topic { return l.state.Load().topicsSorted() }
 // NextProducerID returns the end of the highest producer id block handed
 // out so far: every id below it is taken. 0 if none was.
 func (l *Log) NextProducerID() int64 { return l.state.Load().nextProducerID }
+
+// BrokerConfigs returns a copy of the cluster-wide broker config
+// overrides, by their broker names; nil when none are set.
+func (l *Log) BrokerConfigs() map[string]string {
+	return maps.Clone(l.state.Load().brokerConfigs)
+}
 
 // LastIndex returns the index of the last applied record; 0 for an empty
 // log. Indexes start at 1 and have no gaps.

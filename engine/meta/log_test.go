@@ -90,9 +90,12 @@ type view struct {
 	Topics  []Topic
 	NextPID int64
 	Last    uint64
+	Broker  map[string]string // broker config overrides
 }
 
-func viewOf(l *Log) view { return view{l.Topics(), l.NextProducerID(), l.LastIndex()} }
+func viewOf(l *Log) view {
+	return view{l.Topics(), l.NextProducerID(), l.LastIndex(), l.BrokerConfigs()}
+}
 
 func mustAppend(t *testing.T, l *Log, recs ...Record) {
 	t.Helper()
@@ -116,13 +119,16 @@ func TestRoundTrip(t *testing.T) {
 		mustAppend(t, l, ConfigChanged{Name: "b", Set: map[string]string{"cleanup.policy": "compact"}})
 		mustAppend(t, l, ConfigChanged{Name: "a", Delete: []string{"retention.ms", "not.set"}})
 		mustAppend(t, l, ProducerIDBlock{Next: 2000})
+		mustAppend(t, l, BrokerConfigChanged{Set: map[string]string{"log.segment.bytes": "1048576", "message.max.bytes": "2048"}})
+		mustAppend(t, l, BrokerConfigChanged{Set: map[string]string{"log.retention.ms": "1"}, Delete: []string{"message.max.bytes", "not.set"}})
 		want := view{
 			Topics: []Topic{
 				{Name: "a", ID: id(3), Partitions: 4},
 				{Name: "b", ID: id(2), Partitions: 1, Configs: map[string]string{"cleanup.policy": "compact"}},
 			},
 			NextPID: 2000,
-			Last:    uint64(len(sampleRecords())) + 6,
+			Last:    uint64(len(sampleRecords())) + 8,
+			Broker:  map[string]string{"log.retention.ms": "1", "log.segment.bytes": "1048576"},
 		}
 		if got := viewOf(l); !reflect.DeepEqual(got, want) {
 			t.Fatalf("got  %+v\nwant %+v", got, want)
@@ -157,6 +163,13 @@ func TestCopiesAreOwnedByTheCaller(t *testing.T) {
 	tp, _ := l.Topic("t")
 	tp.Configs["a"] = "changed too"
 	l.Topics()[0].Configs["a"] = "and again"
+	bc := map[string]string{"log.retention.ms": "1"}
+	mustAppend(t, l, BrokerConfigChanged{Set: bc})
+	bc["log.retention.ms"] = "changed"
+	l.BrokerConfigs()["log.retention.ms"] = "changed too"
+	if got := l.BrokerConfigs()["log.retention.ms"]; got != "1" {
+		t.Fatalf("broker configs changed through a map: %q", got)
+	}
 	if got, _ := l.Topic("t"); got.Configs["a"] != "1" {
 		t.Fatalf("state changed through a map: %q", got.Configs["a"])
 	}
@@ -184,6 +197,10 @@ func TestValidationLeavesStateAndLogUnchanged(t *testing.T) {
 		{"config unknown", []Record{ConfigChanged{Name: "nope", Set: map[string]string{"a": "b"}}}, ErrUnknownTopic},
 		{"config set and delete", []Record{ConfigChanged{Name: "t", Set: map[string]string{"a": "b"}, Delete: []string{"a"}}}, ErrInvalidRecord},
 		{"config empty name", []Record{ConfigChanged{Name: "t", Set: map[string]string{"": "b"}}}, ErrInvalidRecord},
+		{"broker config set and delete", []Record{BrokerConfigChanged{Set: map[string]string{"a": "b"}, Delete: []string{"a"}}}, ErrInvalidRecord},
+		{"broker config empty name", []Record{BrokerConfigChanged{Set: map[string]string{"": "b"}}}, ErrInvalidRecord},
+		{"broker config empty delete", []Record{BrokerConfigChanged{Delete: []string{""}}}, ErrInvalidRecord},
+		{"broker config non-UTF-8 value", []Record{BrokerConfigChanged{Set: map[string]string{"a": "\xff"}}}, ErrInvalidRecord},
 		{"producer ids backwards", []Record{ProducerIDBlock{Next: 10}}, ErrInvalidRecord},
 		{"producer ids same", []Record{ProducerIDBlock{Next: 100}}, ErrInvalidRecord},
 		{"nil record", []Record{nil}, ErrInvalidRecord},

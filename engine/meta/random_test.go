@@ -14,7 +14,8 @@ var randomSeed = flag.Uint64("seed", 1, "seed for TestRandomized")
 
 // randomRecords returns 1-3 random changes against m's state: mostly
 // valid, some not (an existing name, a used id, an unknown topic, fewer
-// partitions, a producer id block that goes back).
+// partitions, a producer id block that goes back, a broker config both set
+// and deleted).
 func randomRecords(r *rand.Rand, m *Log, nextID *uint32) []Record {
 	names := func() string { return fmt.Sprint("topic-", r.IntN(30)) }
 	keys := []string{"retention.ms", "cleanup.policy", "segment.bytes", "max.message.bytes", "min.insync.replicas"}
@@ -44,7 +45,7 @@ func randomRecords(r *rand.Rand, m *Log, nextID *uint32) []Record {
 				total = 1
 			}
 			recs = append(recs, PartitionsAdded{Name: name, Total: total})
-		case k < 9:
+		case k < 8:
 			c := ConfigChanged{Name: name, Set: map[string]string{}}
 			for _, key := range keys {
 				switch r.IntN(4) {
@@ -52,6 +53,20 @@ func randomRecords(r *rand.Rand, m *Log, nextID *uint32) []Record {
 					c.Set[key] = fmt.Sprint(r.IntN(1000))
 				case 1:
 					c.Delete = append(c.Delete, key)
+				}
+			}
+			recs = append(recs, c)
+		case k < 9:
+			c := BrokerConfigChanged{Set: map[string]string{}}
+			for _, key := range keys {
+				switch r.IntN(4) {
+				case 0:
+					c.Set["log."+key] = fmt.Sprint(r.IntN(1000))
+					if r.IntN(20) == 0 {
+						c.Delete = append(c.Delete, "log."+key) // both set and deleted: invalid
+					}
+				case 1:
+					c.Delete = append(c.Delete, "log."+key)
 				}
 			}
 			recs = append(recs, c)

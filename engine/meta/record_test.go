@@ -25,6 +25,7 @@ func sampleRecords() []Record {
 		ConfigChanged{Name: "orders", ID: id(1), Set: map[string]string{"max.message.bytes": "2048"}, Delete: []string{"retention.ms"}},
 		ProducerIDBlock{Next: 1000},
 		TopicDeleted{Name: "orders", ID: id(1)},
+		BrokerConfigChanged{Set: map[string]string{"log.retention.ms": "3600000"}, Delete: []string{"message.max.bytes"}},
 	}
 }
 
@@ -98,6 +99,7 @@ func seedEntries(t testing.TB) [][]byte {
 		rawEntry(1, byte(TypeTopicCreated), `null`),
 		rawEntry(1, byte(TypeTopicCreated), `{"name":"x","id":"AAAAAAAAAAAAAAAAAAAAAA","partitions":-1,"configs":{"":""}}`),
 		rawEntry(1, byte(TypeConfigChanged), `{"set":{"a":"b"},"delete":["a","a"]}`),
+		rawEntry(1, byte(TypeBrokerConfigChanged), `{"set":{"":"b"},"delete":[""]}`),
 		append([]byte{1, 1, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01}, 0, 0, 0, 0),
 	}
 	for i, r := range sampleRecords() {

@@ -24,8 +24,11 @@ const (
 	snapSuffix  = ".snap"
 	tmpSuffix   = ".tmp"  // a snapshot being written
 	walTemp     = ".TEMP" // tidwall/wal's file being written by a truncation
-	// snapVersion is the layout version written in every snapshot.
-	snapVersion = 1
+	// snapVersion is the newest layout version this build reads and
+	// writes. Version 2 adds broker_configs (the state
+	// BrokerConfigChanged records build); a snapshot without any is
+	// still written as version 1, which older builds read.
+	snapVersion = 2
 	// snapHeader is magic, version, index, payload length and CRC.
 	snapHeader = 4 + 1 + 8 + 8 + 4
 	// snapKeep is how many snapshots are kept: the newest and one older,
@@ -46,6 +49,8 @@ type (
 		NextProducerID int64       `json:"next_producer_id"`
 		Time           time.Time   `json:"time"`
 		Topics         []wireTopic `json:"topics"`
+		// BrokerConfigs is new in version 2.
+		BrokerConfigs map[string]string `json:"broker_configs,omitempty"`
 	}
 	wireTopic struct {
 		Name       string            `json:"name"`
@@ -83,6 +88,7 @@ func encodeSnapshot(st *state, now time.Time) ([]byte, error) {
 		NextProducerID: st.nextProducerID,
 		Time:           now.UTC(),
 		Topics:         make([]wireTopic, 0, st.topics.Len()),
+		BrokerConfigs:  st.brokerConfigs,
 	}
 	for _, t := range st.topicsSorted() {
 		w.Topics = append(w.Topics, wireTopic{t.Name, t.ID, t.Partitions, t.Configs})
@@ -93,7 +99,10 @@ func encodeSnapshot(st *state, now time.Time) ([]byte, error) {
 	}
 	b := make([]byte, snapHeader, snapHeader+len(payload))
 	copy(b, snapMagic)
-	b[4] = snapVersion
+	b[4] = 1
+	if len(st.brokerConfigs) > 0 {
+		b[4] = 2 // an older build must refuse it, not drop the overrides
+	}
 	binary.LittleEndian.PutUint64(b[5:], st.lastIndex)
 	binary.LittleEndian.PutUint64(b[13:], uint64(len(payload)))
 	crc := crc32.Update(crc32.Checksum(b[:21], castagnoli), castagnoli, payload)
@@ -145,6 +154,14 @@ func decodeSnapshot(b []byte, index uint64) (*state, snapInfo, error) {
 	for _, t := range w.Topics {
 		if _, err := st.apply(TopicCreated{t.Name, t.ID, t.Partitions, t.Configs}); err != nil {
 			return nil, info, fmt.Errorf("%w: snapshot topic: %w", ErrCorrupt, err)
+		}
+	}
+	if len(w.BrokerConfigs) > 0 {
+		if b[4] < 2 {
+			return nil, info, fmt.Errorf("%w: version 1 snapshot with broker configs", ErrCorrupt)
+		}
+		if _, err := st.apply(BrokerConfigChanged{Set: w.BrokerConfigs}); err != nil {
+			return nil, info, fmt.Errorf("%w: snapshot broker configs: %w", ErrCorrupt, err)
 		}
 	}
 	st.nextProducerID = w.NextProducerID

@@ -40,6 +40,9 @@ func stateEqual(t *testing.T, got, want *state) {
 	if got.lastIndex != want.lastIndex || got.nextProducerID != want.nextProducerID {
 		t.Fatalf("last %d next %d, want %d %d", got.lastIndex, got.nextProducerID, want.lastIndex, want.nextProducerID)
 	}
+	if !reflect.DeepEqual(got.brokerConfigs, want.brokerConfigs) {
+		t.Fatalf("broker configs %v, want %v", got.brokerConfigs, want.brokerConfigs)
+	}
 	if g, w := got.topicsSorted(), want.topicsSorted(); !reflect.DeepEqual(g, w) {
 		t.Fatalf("topics\n got  %+v\n want %+v", g, w)
 	}
@@ -82,6 +85,8 @@ func richState(t testing.TB) *state {
 	if _, err := l.AllocateProducerIDs(123456); err != nil {
 		t.Fatal(err)
 	}
+	mustAppend(t, l, BrokerConfigChanged{Set: map[string]string{"log.retention.ms": "1", "message.max.bytes": "5", "ünïcode": "välue"}})
+	mustAppend(t, l, BrokerConfigChanged{Delete: []string{"message.max.bytes"}})
 	return l.state.Load()
 }
 
@@ -140,7 +145,7 @@ func TestDecodeSnapshotErrors(t *testing.T) {
 		{"empty", nil, idx, ErrCorrupt},
 		{"bad magic", flip(0), idx, ErrCorrupt},
 		{"version 0", rawSnapshot(0, 5, `{}`), 5, ErrCorrupt},
-		{"newer version", rawSnapshot(2, 5, `whatever a later layout holds`), 5, ErrNewerVersion},
+		{"newer version", rawSnapshot(3, 5, `whatever a later layout holds`), 5, ErrNewerVersion},
 		{"header cut", good[:snapHeader-1], idx, ErrCorrupt},
 		{"payload cut", good[:len(good)-1], idx, ErrCorrupt},
 		{"payload byte flipped", flip(len(good) - 10), idx, ErrCorrupt},
@@ -151,6 +156,8 @@ func TestDecodeSnapshotErrors(t *testing.T) {
 		{"payload for another index", rawSnapshot(1, 5, `{"last_index":6}`), 5, ErrCorrupt},
 		{"negative producer id", rawSnapshot(1, 5, `{"last_index":5,"next_producer_id":-1}`), 5, ErrCorrupt},
 		{"duplicate topic", rawSnapshot(1, 5, `{"last_index":5,"topics":[`+topic+`,`+topic+`]}`), 5, ErrCorrupt},
+		{"broker configs in version 1", rawSnapshot(1, 5, `{"last_index":5,"broker_configs":{"a":"1"}}`), 5, ErrCorrupt},
+		{"empty broker config name", rawSnapshot(2, 5, `{"last_index":5,"broker_configs":{"":"1"}}`), 5, ErrCorrupt},
 		{"zero partitions", rawSnapshot(1, 5, `{"last_index":5,"topics":[{"name":"a","id":"AQAAAAAAAAAAAAAAAAAA_w","partitions":0}]}`), 5, ErrCorrupt},
 	}
 	for _, c := range cases {
@@ -174,7 +181,8 @@ func FuzzDecodeSnapshot(f *testing.F) {
 	}
 	f.Add(good, binary.LittleEndian.Uint64(good[5:]))
 	f.Add(rawSnapshot(1, 5, `{"last_index":5,"topics":[{"name":"a","id":"AQAAAAAAAAAAAAAAAAAA_w","partitions":1}]}`), uint64(5))
-	f.Add(rawSnapshot(2, 5, `{}`), uint64(5))
+	f.Add(rawSnapshot(2, 5, `{"last_index":5,"broker_configs":{"a":"1"}}`), uint64(5))
+	f.Add(rawSnapshot(3, 5, `{}`), uint64(5))
 	f.Add([]byte("SLMS"), uint64(0))
 	f.Fuzz(func(t *testing.T, b []byte, index uint64) {
 		st, _, err := decodeSnapshot(b, index)
@@ -588,7 +596,7 @@ func TestNewerSnapshot(t *testing.T) {
 	dir := t.TempDir()
 	twoSnapshots(t, dir, true)
 	path := filepath.Join(snapDir(dir), snapName(40))
-	write(t, path, rawSnapshot(2, 40, `{}`))
+	write(t, path, rawSnapshot(3, 40, `{}`))
 	if _, err := Open(dir, quiet()); !errors.Is(err, ErrNewerVersion) {
 		t.Fatalf("Open = %v", err)
 	}
@@ -848,16 +856,17 @@ func TestReadRecords(t *testing.T) {
 	forEachVariant(t, func(t *testing.T, v variant) {
 		l := v.open(t)
 		mustAppend(t, l, sampleRecords()...)
-		if idx, recs := read(l, 0, 100); !reflect.DeepEqual(idx, seq(1, 5)) || !reflect.DeepEqual(recs, sampleRecords()) {
+		n := uint64(len(sampleRecords()))
+		if idx, recs := read(l, 0, 100); !reflect.DeepEqual(idx, seq(1, n)) || !reflect.DeepEqual(recs, sampleRecords()) {
 			t.Fatalf("read %v %+v", idx, recs)
 		}
-		if idx, _ := read(l, 3, 100); !reflect.DeepEqual(idx, seq(3, 5)) {
+		if idx, _ := read(l, 3, 100); !reflect.DeepEqual(idx, seq(3, n)) {
 			t.Fatalf("from 3: %v", idx)
 		}
 		if idx, _ := read(l, 2, 2); !reflect.DeepEqual(idx, seq(2, 3)) {
 			t.Fatalf("stop early: %v", idx)
 		}
-		if idx, _ := read(l, 6, 100); idx != nil {
+		if idx, _ := read(l, n+1, 100); idx != nil {
 			t.Fatalf("past the end: %v", idx)
 		}
 		if v.reopen == nil {
@@ -867,11 +876,11 @@ func TestReadRecords(t *testing.T) {
 			t.Fatal(err)
 		}
 		mustAppend(t, l, TopicCreated{Name: "x", ID: id(9), Partitions: 1})
-		if idx, _ := read(l, 0, 100); !reflect.DeepEqual(idx, seq(6, 6)) {
+		if idx, _ := read(l, 0, 100); !reflect.DeepEqual(idx, seq(n+1, n+1)) {
 			t.Fatalf("after snapshot: %v", idx)
 		}
 		l = v.reopen(t, l)
-		if idx, _ := read(l, 2, 100); !reflect.DeepEqual(idx, seq(l.FirstIndex(), 6)) || l.FirstIndex() < 6 {
+		if idx, _ := read(l, 2, 100); !reflect.DeepEqual(idx, seq(l.FirstIndex(), n+1)) || l.FirstIndex() < n+1 {
 			t.Fatalf("after reopen: %v, first %d", idx, l.FirstIndex())
 		}
 		l.Close()
@@ -976,5 +985,37 @@ func TestConcurrentSnapshots(t *testing.T) {
 	l = openOpts(t, dir, Options{SnapshotBytes: -1}, 4096)
 	if got := viewOf(l); !reflect.DeepEqual(got, want) {
 		t.Fatal("state differs after reopen")
+	}
+}
+
+// TestSnapshotVersionFollowsBrokerConfigs: a snapshot holding broker
+// config overrides is version 2, which older builds refuse rather than
+// drop the overrides; one without any stays version 1, which they read.
+func TestSnapshotVersionFollowsBrokerConfigs(t *testing.T) {
+	l := OpenMemory()
+	mustAppend(t, l, TopicCreated{Name: "a", ID: id(1), Partitions: 1})
+	version := func() byte {
+		t.Helper()
+		b, err := encodeSnapshot(l.state.Load(), time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		st, _, err := decodeSnapshot(b, l.LastIndex())
+		if err != nil {
+			t.Fatal(err)
+		}
+		stateEqual(t, st, l.state.Load())
+		return b[4]
+	}
+	if v := version(); v != 1 {
+		t.Fatalf("no overrides: version %d, want 1", v)
+	}
+	mustAppend(t, l, BrokerConfigChanged{Set: map[string]string{"log.retention.ms": "1"}})
+	if v := version(); v != 2 {
+		t.Fatalf("with an override: version %d, want 2", v)
+	}
+	mustAppend(t, l, BrokerConfigChanged{Delete: []string{"log.retention.ms"}})
+	if v := version(); v != 1 || l.BrokerConfigs() != nil {
+		t.Fatalf("override removed: version %d, configs %v", v, l.BrokerConfigs())
 	}
 }

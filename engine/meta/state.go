@@ -35,6 +35,7 @@ type state struct {
 	topics         pmap[string, Topic]
 	ids            pmap[[16]byte, string] // topic id to name, for uniqueness
 	nextProducerID int64                  // highest producer id block end handed out
+	brokerConfigs  map[string]string      // broker config overrides; replaced, never written; nil when none
 	lastIndex      uint64                 // index of the last record applied
 }
 
@@ -119,6 +120,23 @@ func (s *state) apply(r Record) (Record, error) {
 		}
 		t.Configs = cfg
 		s.topics = s.topics.Set(t.Name, t)
+		r.Set = cloneNonEmpty(r.Set)
+		r.Delete = slices.Clone(r.Delete)
+		return r, nil
+
+	case BrokerConfigChanged:
+		if err := checkConfigs(r.Set, r.Delete); err != nil {
+			return nil, err
+		}
+		cfg := maps.Clone(s.brokerConfigs)
+		if cfg == nil {
+			cfg = make(map[string]string, len(r.Set))
+		}
+		maps.Copy(cfg, r.Set)
+		for _, k := range r.Delete {
+			delete(cfg, k)
+		}
+		s.brokerConfigs = cloneNonEmpty(cfg)
 		r.Set = cloneNonEmpty(r.Set)
 		r.Delete = slices.Clone(r.Delete)
 		return r, nil

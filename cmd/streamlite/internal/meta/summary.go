@@ -82,17 +82,7 @@ func knownSummary(typ string, rec json.RawMessage) (string, bool) {
 			}
 			return fmt.Sprintf("topic %s grown to %s", r.Name, plural(*r.Partitions, "partition")), true
 		case "ConfigChanged":
-			s := fmt.Sprintf("topic %s config", r.Name)
-			if set := configList(r.Set); len(set) > 0 {
-				s += " set " + strings.Join(set, ", ")
-			}
-			if len(r.Delete) > 0 {
-				s += " deleted " + strings.Join(r.Delete, ", ")
-			}
-			if len(r.Set) == 0 && len(r.Delete) == 0 {
-				s += " unchanged"
-			}
-			return s, true
+			return changeSummary(fmt.Sprintf("topic %s config", r.Name), r), true
 		}
 	case "ProducerIDBlock":
 		var r producerIDRecord
@@ -100,8 +90,30 @@ func knownSummary(typ string, rec json.RawMessage) (string, bool) {
 			return "", false
 		}
 		return fmt.Sprintf("producer ids below %d allocated", *r.NextProducerID), true
+	case "BrokerConfigChanged":
+		var r topicRecord // {set, delete}, as ConfigChanged without a topic
+		if json.Unmarshal(rec, &r) != nil {
+			return "", false
+		}
+		return changeSummary("broker config", r), true
 	}
 	return "", false
+}
+
+// changeSummary is what follows subject for a record's set and delete:
+// "topic orders config set a=1 deleted b".
+func changeSummary(subject string, r topicRecord) string {
+	s := subject
+	if set := configList(r.Set); len(set) > 0 {
+		s += " set " + strings.Join(set, ", ")
+	}
+	if len(r.Delete) > 0 {
+		s += " deleted " + strings.Join(r.Delete, ", ")
+	}
+	if len(r.Set) == 0 && len(r.Delete) == 0 {
+		s += " unchanged"
+	}
+	return s
 }
 
 // configList renders configs as "k=v" items sorted by key.

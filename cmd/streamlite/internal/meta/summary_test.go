@@ -21,6 +21,8 @@ func TestSummary(t *testing.T) {
 		{"ConfigChanged", `{"name":"orders","delete":["x","y"]}`, "topic orders config deleted x, y"},
 		{"ConfigChanged", `{"name":"orders"}`, "topic orders config unchanged"},
 		{"ProducerIDBlock", `{"nextProducerId":2000}`, "producer ids below 2000 allocated"},
+		{"BrokerConfigChanged", `{"set":{"log.retention.ms":"1000"},"delete":["message.max.bytes"]}`,
+			"broker config set log.retention.ms=1000 deleted message.max.bytes"},
 		// Unknown types, and known ones missing what they need, show
 		// their JSON rather than a wrong sentence.
 		{"AclCreated", `{"principal": "User:alice",  "op":"Read"}`, `{"principal":"User:alice","op":"Read"}`},
