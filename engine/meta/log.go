@@ -64,8 +64,9 @@ type Options struct {
 //
 // Lock order: snapMu, then mu, then stats; tidwall/wal's own lock, taken
 // inside its calls, is innermost (WriteBatch and TruncateFront are called
-// under mu, Read under no lock of ours). Reads of the state take no lock.
-// OnAppend runs under mu; ReadRecords' fn under none.
+// under mu, Read under readMu alone: tidwall/wal's Read caches segments
+// under a shared lock, so two concurrent Reads race). Reads of the state
+// take no lock. OnAppend runs under mu; ReadRecords' fn under none.
 type Log struct {
 	dir       string // "" in memory mode
 	logger    *slog.Logger
@@ -73,6 +74,9 @@ type Log struct {
 	onAppend  func(first uint64, recs []Record)
 	snapBytes int64 // automatic snapshot threshold; < 0 off
 	hook      func(step string) error
+
+	// readMu serializes wal reads (see the lock order).
+	readMu sync.Mutex
 
 	// wal is set by Open and never changed (nil in memory mode);
 	// tidwall/wal is safe for concurrent use on its own.
@@ -410,7 +414,9 @@ func (l *Log) ReadRecords(from uint64, fn func(index uint64, r Record) bool) err
 		return ErrClosed
 	}
 	for i := max(from, l.FirstIndex()); i <= last; i++ {
+		l.readMu.Lock()
 		e, err := readEntry(l.wal, i)
+		l.readMu.Unlock()
 		if errors.Is(err, wal.ErrNotFound) {
 			// The snapshot's index is published before its truncation,
 			// so a record gone from the wal is below FirstIndex now.
