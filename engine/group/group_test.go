@@ -224,7 +224,7 @@ func TestStaticMemberRejoins(t *testing.T) {
 	gen := waitStable(t, b, "static", 2).Generation
 	produceN(t, b, "t", 0, 200)
 	waitFor(t, "200 records", func() bool { return col.count() == 200 })
-	before := col.by["s2"]
+	before := col.partitions("s2")
 
 	// kgo does not leave the group on close for a static member.
 	s2.stop()
@@ -232,15 +232,13 @@ func TestStaticMemberRejoins(t *testing.T) {
 	startConsumer(t, b, "static", "t", "s2-again", col2, kgo.InstanceID("i2"))
 	produceN(t, b, "t", 200, 200)
 	waitFor(t, "the rejoined member's records", func() bool {
-		col2.mu.Lock()
-		defer col2.mu.Unlock()
-		return len(col2.by["s2-again"]) == len(before)
+		return len(col2.partitions("s2-again")) == len(before)
 	})
 	s := waitStable(t, b, "static", 2)
 	if s.Generation != gen {
 		t.Fatalf("generation %d after a static rejoin, was %d", s.Generation, gen)
 	}
-	for p := range col2.by["s2-again"] {
+	for p := range col2.partitions("s2-again") {
 		if !before[p] {
 			t.Fatalf("rejoined member got partition %d, had %v", p, before)
 		}

@@ -3,6 +3,7 @@ package group_test
 import (
 	"context"
 	"fmt"
+	"maps"
 	"sync"
 	"testing"
 	"time"
@@ -54,6 +55,13 @@ func (c *collector) add(member string, rs []*kgo.Record) {
 		}
 		c.by[member][r.Partition] = true
 	}
+}
+
+// partitions returns a copy of the partitions member consumed from.
+func (c *collector) partitions(member string) map[int32]bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return maps.Clone(c.by[member])
 }
 
 func (c *collector) count() int {
