@@ -225,6 +225,41 @@ func MetadataRecordJSON(index uint64, r meta.Record) ([]byte, error) {
 			Set    map[string]string `json:"set,omitempty"`
 			Delete []string          `json:"delete,omitempty"`
 		}{r.Set, r.Delete}
+	case meta.SchemaRegistered:
+		type ref struct {
+			Name    string `json:"name"`
+			Subject string `json:"subject"`
+			Version int32  `json:"version"`
+		}
+		refs := make([]ref, len(r.References))
+		for i, x := range r.References {
+			refs[i] = ref(x)
+		}
+		body = struct {
+			Subject    string `json:"subject"`
+			Version    int32  `json:"version"`
+			ID         int32  `json:"id"`
+			SchemaType string `json:"schemaType"`
+			Schema     string `json:"schema"`
+			References []ref  `json:"references,omitempty"`
+		}{r.Subject, r.Version, r.ID, r.SchemaType, r.Schema, refs}
+	case meta.SchemaDeleted:
+		body = struct {
+			Subject   string `json:"subject"`
+			Version   int32  `json:"version,omitempty"` // absent: every version
+			Permanent bool   `json:"permanent"`
+		}{r.Subject, r.Version, r.Permanent}
+	case meta.RegistryConfigChanged:
+		body = struct {
+			Subject       string `json:"subject"` // "": global
+			Compatibility string `json:"compatibilityLevel,omitempty"`
+			Normalize     *bool  `json:"normalize,omitempty"`
+		}{r.Subject, r.Compatibility, r.Normalize}
+	case meta.RegistryModeChanged:
+		body = struct {
+			Subject string `json:"subject"` // "": global
+			Mode    string `json:"mode,omitempty"`
+		}{r.Subject, r.Mode}
 	default:
 		body = r
 	}

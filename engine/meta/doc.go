@@ -3,7 +3,9 @@
 //
 // Every change of cluster state (a topic created or deleted, partitions
 // added, a topic config changed, a block of producer ids handed out, the
-// cluster-wide broker config overrides changed) is a typed [Record]. The caller's contract is:
+// cluster-wide broker config overrides changed, a schema registered or
+// deleted in the schema registry, its config or mode changed) is a typed
+// [Record]. The caller's contract is:
 //
 //  1. Open the log once per data directory (or [OpenMemory] for --memory
 //     mode; [OpenOptions] and [OpenMemoryOptions] take [Options]). Open
@@ -19,7 +21,8 @@
 //     If [Options].OnAppend is set, it is called with the stored records
 //     after each successful Append, in index order.
 //  3. Read the state with [Log.Topic], [Log.Topics], [Log.NextProducerID],
-//     [Log.BrokerConfigs] and [Log.LastIndex]. Reads never wait for an Append's fsync; they see
+//     [Log.BrokerConfigs], [Log.Registry] (a consistent view of the schema
+//     registry's state) and [Log.LastIndex]. Reads never wait for an Append's fsync; they see
 //     the state before or after a whole Append, never part of one. Read
 //     the records themselves with [Log.ReadRecords], from
 //     [Log.FirstIndex] on, and the log's figures with [Log.Stats].
@@ -101,10 +104,12 @@
 //
 //   - magic "SLMS" tells a snapshot from any other file; it and version
 //     keep their place in every version.
-//   - version is the layout: 1, or 2 when the state holds broker config
-//     overrides (the payload's broker_configs), so a build that predates
-//     them refuses that snapshot instead of dropping them; a snapshot
-//     without any is still written as 1. A version newer than this build
+//   - version is the layout: 1; 2 when the state holds broker config
+//     overrides (the payload's broker_configs); 3 when it holds schema
+//     registry state (the payload's registry), so a build that predates
+//     them refuses that snapshot instead of dropping them. A snapshot is
+//     written with the lowest version that holds its state: one without
+//     either is still written as 1. A version newer than this build
 //     reads fails Open with [ErrNewerVersion]; the file is neither skipped
 //     nor deleted.
 //   - index is the last record the snapshot covers; it must equal the
@@ -114,9 +119,16 @@
 //     payload.
 //   - payload is {"last_index", "next_producer_id", "time" (when it was
 //     written), "topics": [{"name", "id", "partitions", "configs"}],
-//     "broker_configs" (version 2, omitted when empty)}, with topics sorted
-//     by name and the same field names as the records. Loading rebuilds
-//     the topics and broker configs through the same checks records pass.
+//     "broker_configs" (version 2, omitted when empty), "registry"
+//     (version 3, omitted when empty: {"next_id", "schemas": [{"id",
+//     "schema_type", "schema", "references"}], "subjects": [{"subject",
+//     "highest", "versions": [{"version", "id", "deleted"}]}], "configs":
+//     [{"subject", "compatibility", "normalize"}], "modes": {subject:
+//     mode}})}, with topics sorted by name, schemas by id, subjects and
+//     configs by subject, and the same field names as the records. Loading
+//     rebuilds the topics, broker configs, registry configs and modes
+//     through the same checks records pass, and checks the registry's
+//     schemas and versions against the invariants its records keep.
 //
 // [Log.Snapshot] (or the background snapshotter) encodes the published
 // state, which is immutable, so it holds no append lock while it encodes
@@ -172,7 +184,8 @@
 //
 // testdata/wal-v1 holds a wal written by the first version of this
 // package, with every record type it had (BrokerConfigChanged, type 6,
-// came later); a test replays it to the state it
+// and the schema registry's types 7 to 10 came later); a test replays it
+// to the state it
 // held, so a change that breaks old logs fails there.
 //
 // # Memory and the state

@@ -17,7 +17,10 @@ var (
 	ErrInvalidPartitions = errors.New("meta: invalid partition count")
 	// ErrInvalidRecord is returned for any other record that cannot apply:
 	// an empty topic name, a zero or duplicate topic ID, an empty config
-	// name, a producer id block that does not move forward, a nil Record.
+	// name, a producer id block that does not move forward, a nil Record,
+	// a schema registry record that breaks the registry's invariants (a
+	// reused version or id, a missing reference, a hard delete before a
+	// soft one; see SchemaRegistered and SchemaDeleted).
 	ErrInvalidRecord = errors.New("meta: invalid record")
 	// ErrClosed is returned by Append after Close.
 	ErrClosed = errors.New("meta: log closed")

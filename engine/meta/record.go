@@ -22,6 +22,13 @@ const (
 	// TypeBrokerConfigChanged was added after testdata/wal-v1: a build
 	// before it stops at one with ErrUnknownRecord.
 	TypeBrokerConfigChanged RecordType = 6
+	// The schema registry's records (registry.go), added after
+	// BrokerConfigChanged: a build before them stops at one with
+	// ErrUnknownRecord.
+	TypeSchemaRegistered      RecordType = 7
+	TypeSchemaDeleted         RecordType = 8
+	TypeRegistryConfigChanged RecordType = 9
+	TypeRegistryModeChanged   RecordType = 10
 )
 
 // String returns the record type's name, as in the Go type.
@@ -39,14 +46,22 @@ func (t RecordType) String() string {
 		return "ProducerIDBlock"
 	case TypeBrokerConfigChanged:
 		return "BrokerConfigChanged"
+	case TypeSchemaRegistered:
+		return "SchemaRegistered"
+	case TypeSchemaDeleted:
+		return "SchemaDeleted"
+	case TypeRegistryConfigChanged:
+		return "RegistryConfigChanged"
+	case TypeRegistryModeChanged:
+		return "RegistryModeChanged"
 	}
 	return fmt.Sprintf("RecordType(%d)", uint8(t))
 }
 
 // Record is one change of cluster state: a TopicCreated, TopicDeleted,
 // PartitionsAdded, ConfigChanged, ProducerIDBlock or BrokerConfigChanged
-// value. The set is
-// closed: only this package defines records. Append copies what it keeps,
+// value, or one of the schema registry's SchemaRegistered, SchemaDeleted,
+// RegistryConfigChanged and RegistryModeChanged. The set is closed: only this package defines records. Append copies what it keeps,
 // so the caller may reuse a record's maps and slices once Append returns.
 type Record interface {
 	// Type returns the tag stored with the record.
@@ -165,7 +180,58 @@ type (
 		Set    map[string]string `json:"set,omitempty"`
 		Delete []string          `json:"delete,omitempty"`
 	}
+	wireSchemaRegistered struct {
+		Subject    string          `json:"subject"`
+		Version    int32           `json:"version"`
+		ID         int32           `json:"id"`
+		SchemaType string          `json:"schema_type"`
+		Schema     string          `json:"schema"`
+		References []wireReference `json:"references,omitempty"`
+	}
+	wireReference struct {
+		Name    string `json:"name"`
+		Subject string `json:"subject"`
+		Version int32  `json:"version"`
+	}
+	wireSchemaDeleted struct {
+		Subject   string `json:"subject"`
+		Version   int32  `json:"version"` // 0: every version
+		Permanent bool   `json:"permanent,omitempty"`
+	}
+	wireRegistryConfigChanged struct {
+		Subject       string `json:"subject"` // "": global
+		Compatibility string `json:"compatibility,omitempty"`
+		Normalize     *bool  `json:"normalize,omitempty"`
+	}
+	wireRegistryModeChanged struct {
+		Subject string `json:"subject"` // "": global
+		Mode    string `json:"mode,omitempty"`
+	}
 )
+
+// wireRefs and refsOf convert references to and from their JSON form; an
+// empty list is nil both ways, as JSON stores it.
+func wireRefs(refs []SchemaReference) []wireReference {
+	if len(refs) == 0 {
+		return nil
+	}
+	out := make([]wireReference, len(refs))
+	for i, r := range refs {
+		out[i] = wireReference(r)
+	}
+	return out
+}
+
+func refsOf(w []wireReference) []SchemaReference {
+	if len(w) == 0 {
+		return nil
+	}
+	out := make([]SchemaReference, len(w))
+	for i, r := range w {
+		out[i] = SchemaReference(r)
+	}
+	return out
+}
 
 // wireID is a topic id as Kafka tools print it: unpadded base64url.
 type wireID [16]byte
@@ -221,6 +287,14 @@ func appendEntry(dst []byte, r Record, pos, rem int) ([]byte, error) {
 		w = wireProducerIDBlock(r)
 	case BrokerConfigChanged:
 		w = wireBrokerConfigChanged(r)
+	case SchemaRegistered:
+		w = wireSchemaRegistered{r.Subject, r.Version, r.ID, r.SchemaType, r.Schema, wireRefs(r.References)}
+	case SchemaDeleted:
+		w = wireSchemaDeleted(r)
+	case RegistryConfigChanged:
+		w = wireRegistryConfigChanged(r)
+	case RegistryModeChanged:
+		w = wireRegistryModeChanged(r)
 	default:
 		return dst, fmt.Errorf("%w: record %T", ErrInvalidRecord, r)
 	}
@@ -293,6 +367,22 @@ func decodeEntry(b []byte) (entry, error) {
 		var w wireBrokerConfigChanged
 		err = json.Unmarshal(payload, &w)
 		e.rec = BrokerConfigChanged(w)
+	case TypeSchemaRegistered:
+		var w wireSchemaRegistered
+		err = json.Unmarshal(payload, &w)
+		e.rec = SchemaRegistered{w.Subject, w.Version, w.ID, w.SchemaType, w.Schema, refsOf(w.References)}
+	case TypeSchemaDeleted:
+		var w wireSchemaDeleted
+		err = json.Unmarshal(payload, &w)
+		e.rec = SchemaDeleted(w)
+	case TypeRegistryConfigChanged:
+		var w wireRegistryConfigChanged
+		err = json.Unmarshal(payload, &w)
+		e.rec = RegistryConfigChanged(w)
+	case TypeRegistryModeChanged:
+		var w wireRegistryModeChanged
+		err = json.Unmarshal(payload, &w)
+		e.rec = RegistryModeChanged(w)
 	default:
 		return entry{}, fmt.Errorf("%w: type %d (a newer version wrote this log)", ErrUnknownRecord, uint8(typ))
 	}

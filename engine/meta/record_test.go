@@ -26,8 +26,16 @@ func sampleRecords() []Record {
 		ProducerIDBlock{Next: 1000},
 		TopicDeleted{Name: "orders", ID: id(1)},
 		BrokerConfigChanged{Set: map[string]string{"log.retention.ms": "3600000"}, Delete: []string{"message.max.bytes"}},
+		SchemaRegistered{Subject: "orders-value", Version: 1, ID: 1, SchemaType: "AVRO", Schema: `"string"`},
+		SchemaRegistered{Subject: "orders-key", Version: 1, ID: 2, SchemaType: "PROTOBUF", Schema: `syntax = "proto3"; import "o.proto";`,
+			References: []SchemaReference{{Name: "o.proto", Subject: "orders-value", Version: 1}}},
+		SchemaDeleted{Subject: "orders-key", Version: 1, Permanent: false},
+		RegistryConfigChanged{Subject: "orders-value", Compatibility: "FULL", Normalize: ptr(true)},
+		RegistryModeChanged{Subject: "", Mode: "READONLY"},
 	}
 }
+
+func ptr[T any](v T) *T { return &v }
 
 func mustEntry(t testing.TB, r Record, pos, rem int) []byte {
 	t.Helper()
@@ -100,6 +108,8 @@ func seedEntries(t testing.TB) [][]byte {
 		rawEntry(1, byte(TypeTopicCreated), `{"name":"x","id":"AAAAAAAAAAAAAAAAAAAAAA","partitions":-1,"configs":{"":""}}`),
 		rawEntry(1, byte(TypeConfigChanged), `{"set":{"a":"b"},"delete":["a","a"]}`),
 		rawEntry(1, byte(TypeBrokerConfigChanged), `{"set":{"":"b"},"delete":[""]}`),
+		rawEntry(1, byte(TypeSchemaRegistered), `{"subject":"s","version":-1,"id":0,"references":[{}]}`),
+		rawEntry(1, byte(TypeRegistryConfigChanged), `{"subject":"s","normalize":null}`),
 		append([]byte{1, 1, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01}, 0, 0, 0, 0),
 	}
 	for i, r := range sampleRecords() {

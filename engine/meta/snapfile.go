@@ -26,9 +26,11 @@ const (
 	walTemp     = ".TEMP" // tidwall/wal's file being written by a truncation
 	// snapVersion is the newest layout version this build reads and
 	// writes. Version 2 adds broker_configs (the state
-	// BrokerConfigChanged records build); a snapshot without any is
-	// still written as version 1, which older builds read.
-	snapVersion = 2
+	// BrokerConfigChanged records build), version 3 registry (the schema
+	// registry's state); a snapshot is written with the lowest version
+	// that holds its state, so one without either is still version 1,
+	// which older builds read.
+	snapVersion = 3
 	// snapHeader is magic, version, index, payload length and CRC.
 	snapHeader = 4 + 1 + 8 + 8 + 4
 	// snapKeep is how many snapshots are kept: the newest and one older,
@@ -51,6 +53,8 @@ type (
 		Topics         []wireTopic `json:"topics"`
 		// BrokerConfigs is new in version 2.
 		BrokerConfigs map[string]string `json:"broker_configs,omitempty"`
+		// Registry is new in version 3.
+		Registry *wireRegistry `json:"registry,omitempty"`
 	}
 	wireTopic struct {
 		Name       string            `json:"name"`
@@ -89,6 +93,7 @@ func encodeSnapshot(st *state, now time.Time) ([]byte, error) {
 		Time:           now.UTC(),
 		Topics:         make([]wireTopic, 0, st.topics.Len()),
 		BrokerConfigs:  st.brokerConfigs,
+		Registry:       encodeRegistry(st.registry),
 	}
 	for _, t := range st.topicsSorted() {
 		w.Topics = append(w.Topics, wireTopic{t.Name, t.ID, t.Partitions, t.Configs})
@@ -102,6 +107,9 @@ func encodeSnapshot(st *state, now time.Time) ([]byte, error) {
 	b[4] = 1
 	if len(st.brokerConfigs) > 0 {
 		b[4] = 2 // an older build must refuse it, not drop the overrides
+	}
+	if w.Registry != nil {
+		b[4] = 3 // the same for the registry's state
 	}
 	binary.LittleEndian.PutUint64(b[5:], st.lastIndex)
 	binary.LittleEndian.PutUint64(b[13:], uint64(len(payload)))
@@ -162,6 +170,14 @@ func decodeSnapshot(b []byte, index uint64) (*state, snapInfo, error) {
 		}
 		if _, err := st.apply(BrokerConfigChanged{Set: w.BrokerConfigs}); err != nil {
 			return nil, info, fmt.Errorf("%w: snapshot broker configs: %w", ErrCorrupt, err)
+		}
+	}
+	if w.Registry != nil {
+		if b[4] < 3 {
+			return nil, info, fmt.Errorf("%w: version %d snapshot with registry state", ErrCorrupt, b[4])
+		}
+		if err := decodeRegistry(st, w.Registry); err != nil {
+			return nil, info, fmt.Errorf("%w: snapshot registry: %w", ErrCorrupt, err)
 		}
 	}
 	st.nextProducerID = w.NextProducerID

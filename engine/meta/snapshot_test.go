@@ -43,6 +43,9 @@ func stateEqual(t *testing.T, got, want *state) {
 	if !reflect.DeepEqual(got.brokerConfigs, want.brokerConfigs) {
 		t.Fatalf("broker configs %v, want %v", got.brokerConfigs, want.brokerConfigs)
 	}
+	if g, w := encodeRegistry(got.registry), encodeRegistry(want.registry); !reflect.DeepEqual(g, w) {
+		t.Fatalf("registry\n got  %+v\n want %+v", g, w)
+	}
 	if g, w := got.topicsSorted(), want.topicsSorted(); !reflect.DeepEqual(g, w) {
 		t.Fatalf("topics\n got  %+v\n want %+v", g, w)
 	}
@@ -87,6 +90,7 @@ func richState(t testing.TB) *state {
 	}
 	mustAppend(t, l, BrokerConfigChanged{Set: map[string]string{"log.retention.ms": "1", "message.max.bytes": "5", "ünïcode": "välue"}})
 	mustAppend(t, l, BrokerConfigChanged{Delete: []string{"message.max.bytes"}})
+	mustAppend(t, l, registryRecords()...)
 	return l.state.Load()
 }
 
@@ -145,7 +149,7 @@ func TestDecodeSnapshotErrors(t *testing.T) {
 		{"empty", nil, idx, ErrCorrupt},
 		{"bad magic", flip(0), idx, ErrCorrupt},
 		{"version 0", rawSnapshot(0, 5, `{}`), 5, ErrCorrupt},
-		{"newer version", rawSnapshot(3, 5, `whatever a later layout holds`), 5, ErrNewerVersion},
+		{"newer version", rawSnapshot(4, 5, `whatever a later layout holds`), 5, ErrNewerVersion},
 		{"header cut", good[:snapHeader-1], idx, ErrCorrupt},
 		{"payload cut", good[:len(good)-1], idx, ErrCorrupt},
 		{"payload byte flipped", flip(len(good) - 10), idx, ErrCorrupt},
@@ -182,7 +186,8 @@ func FuzzDecodeSnapshot(f *testing.F) {
 	f.Add(good, binary.LittleEndian.Uint64(good[5:]))
 	f.Add(rawSnapshot(1, 5, `{"last_index":5,"topics":[{"name":"a","id":"AQAAAAAAAAAAAAAAAAAA_w","partitions":1}]}`), uint64(5))
 	f.Add(rawSnapshot(2, 5, `{"last_index":5,"broker_configs":{"a":"1"}}`), uint64(5))
-	f.Add(rawSnapshot(3, 5, `{}`), uint64(5))
+	f.Add(rawSnapshot(3, 5, `{"last_index":5,"registry":{"next_id":2,"schemas":[{"id":1,"schema_type":"AVRO","schema":"\"int\""}],"subjects":[{"subject":"s","highest":1,"versions":[{"version":1,"id":1}]}]}}`), uint64(5))
+	f.Add(rawSnapshot(4, 5, `{}`), uint64(5))
 	f.Add([]byte("SLMS"), uint64(0))
 	f.Fuzz(func(t *testing.T, b []byte, index uint64) {
 		st, _, err := decodeSnapshot(b, index)
@@ -596,7 +601,7 @@ func TestNewerSnapshot(t *testing.T) {
 	dir := t.TempDir()
 	twoSnapshots(t, dir, true)
 	path := filepath.Join(snapDir(dir), snapName(40))
-	write(t, path, rawSnapshot(3, 40, `{}`))
+	write(t, path, rawSnapshot(4, 40, `{}`))
 	if _, err := Open(dir, quiet()); !errors.Is(err, ErrNewerVersion) {
 		t.Fatalf("Open = %v", err)
 	}

@@ -36,6 +36,7 @@ type state struct {
 	ids            pmap[[16]byte, string] // topic id to name, for uniqueness
 	nextProducerID int64                  // highest producer id block end handed out
 	brokerConfigs  map[string]string      // broker config overrides; replaced, never written; nil when none
+	registry       *registry              // the schema registry's state; nil when it never had any
 	lastIndex      uint64                 // index of the last record applied
 }
 
@@ -48,6 +49,9 @@ func (s *state) clone() *state {
 	c := *s
 	c.topics = s.topics.edit()
 	c.ids = s.ids.edit()
+	if s.registry != nil {
+		c.registry = s.registry.clone()
+	}
 	return &c
 }
 
@@ -140,6 +144,9 @@ func (s *state) apply(r Record) (Record, error) {
 		r.Set = cloneNonEmpty(r.Set)
 		r.Delete = slices.Clone(r.Delete)
 		return r, nil
+
+	case SchemaRegistered, SchemaDeleted, RegistryConfigChanged, RegistryModeChanged:
+		return s.applyRegistry(r)
 
 	case ProducerIDBlock:
 		if r.Next <= s.nextProducerID {

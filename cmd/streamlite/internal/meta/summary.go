@@ -96,6 +96,8 @@ func knownSummary(typ string, rec json.RawMessage) (string, bool) {
 			return "", false
 		}
 		return changeSummary("broker config", r), true
+	case "SchemaRegistered", "SchemaDeleted", "RegistryConfigChanged", "RegistryModeChanged":
+		return registrySummary(typ, rec)
 	}
 	return "", false
 }
@@ -144,4 +146,63 @@ func compact(v []byte) string {
 		return string(bytes.TrimSpace(v))
 	}
 	return buf.String()
+}
+
+// registryRecord holds the fields of the schema registry's records:
+// SchemaRegistered {subject, version, id, schemaType, schema, references},
+// SchemaDeleted {subject, version (absent: all), permanent},
+// RegistryConfigChanged {subject, compatibilityLevel, normalize},
+// RegistryModeChanged {subject, mode}. Subject "" is the global setting.
+type registryRecord struct {
+	Subject       *string `json:"subject"`
+	Version       int32   `json:"version"`
+	ID            int32   `json:"id"`
+	SchemaType    string  `json:"schemaType"`
+	Permanent     bool    `json:"permanent"`
+	Compatibility string  `json:"compatibilityLevel"`
+	Normalize     *bool   `json:"normalize"`
+	Mode          string  `json:"mode"`
+}
+
+func registrySummary(typ string, rec json.RawMessage) (string, bool) {
+	var r registryRecord
+	if json.Unmarshal(rec, &r) != nil || r.Subject == nil {
+		return "", false
+	}
+	scope := "global"
+	if *r.Subject != "" {
+		scope = "subject " + *r.Subject
+	}
+	switch typ {
+	case "SchemaRegistered":
+		return fmt.Sprintf("schema id %d registered as subject %s version %d (%s)", r.ID, *r.Subject, r.Version, r.SchemaType), true
+	case "SchemaDeleted":
+		what := "every version"
+		if r.Version != 0 {
+			what = fmt.Sprintf("version %d", r.Version)
+		}
+		how := "soft-deleted"
+		if r.Permanent {
+			how = "permanently deleted"
+		}
+		return fmt.Sprintf("subject %s %s %s", *r.Subject, what, how), true
+	case "RegistryConfigChanged":
+		if r.Compatibility == "" && r.Normalize == nil {
+			return fmt.Sprintf("schema registry config of %s deleted", scope), true
+		}
+		s := fmt.Sprintf("schema registry config of %s set", scope)
+		if r.Compatibility != "" {
+			s += " compatibility=" + r.Compatibility
+		}
+		if r.Normalize != nil {
+			s += fmt.Sprintf(" normalize=%t", *r.Normalize)
+		}
+		return s, true
+	case "RegistryModeChanged":
+		if r.Mode == "" {
+			return fmt.Sprintf("schema registry mode of %s deleted", scope), true
+		}
+		return fmt.Sprintf("schema registry mode of %s set to %s", scope, r.Mode), true
+	}
+	return "", false
 }

@@ -23,6 +23,16 @@ func TestSummary(t *testing.T) {
 		{"ProducerIDBlock", `{"nextProducerId":2000}`, "producer ids below 2000 allocated"},
 		{"BrokerConfigChanged", `{"set":{"log.retention.ms":"1000"},"delete":["message.max.bytes"]}`,
 			"broker config set log.retention.ms=1000 deleted message.max.bytes"},
+		{"SchemaRegistered", `{"subject":"orders-value","version":2,"id":7,"schemaType":"AVRO","schema":"\"int\""}`,
+			"schema id 7 registered as subject orders-value version 2 (AVRO)"},
+		{"SchemaDeleted", `{"subject":"s","version":3,"permanent":false}`, "subject s version 3 soft-deleted"},
+		{"SchemaDeleted", `{"subject":"s","permanent":true}`, "subject s every version permanently deleted"},
+		{"RegistryConfigChanged", `{"subject":"","compatibilityLevel":"FULL","normalize":true}`,
+			"schema registry config of global set compatibility=FULL normalize=true"},
+		{"RegistryConfigChanged", `{"subject":"s"}`, "schema registry config of subject s deleted"},
+		{"RegistryModeChanged", `{"subject":"s","mode":"READONLY"}`, "schema registry mode of subject s set to READONLY"},
+		{"RegistryModeChanged", `{"subject":""}`, "schema registry mode of global deleted"},
+		{"SchemaDeleted", `{"version":3}`, `{"version":3}`},
 		// Unknown types, and known ones missing what they need, show
 		// their JSON rather than a wrong sentence.
 		{"AclCreated", `{"principal": "User:alice",  "op":"Read"}`, `{"principal":"User:alice","op":"Read"}`},
