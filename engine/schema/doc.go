@@ -1,0 +1,29 @@
+// Package schema is streamlite's schema registry, Confluent-compatible.
+//
+// [Registry] is its core, without HTTP: every change is a record in the
+// metadata log (engine/meta: SchemaRegistered, SchemaDeleted,
+// RegistryConfigChanged, RegistryModeChanged), so the registry survives
+// restarts and its ids are global and stable. Its methods mirror the REST
+// API's semantics (../shared/notes/schema-registry.md) and refuse a
+// request with an [*Error] that carries Confluent's error code, which the
+// REST layer maps 1:1 to the HTTP status and the {error_code, message}
+// body.
+//
+// The rules it keeps:
+//
+//   - ids name a schema's content (type, text, references): the same
+//     schema under a second subject gets the same id; registering a schema
+//     already live in the subject returns its version and changes nothing.
+//   - versions are per subject, from 1, and never reused: not after a
+//     hard delete of a version, nor of the whole subject (the notes, 1.2
+//     IDs).
+//   - a soft delete hides versions (a soft-deleted version's id still
+//     resolves); a hard delete needs a soft one first; a version another
+//     schema references cannot be deleted; a hard delete of a subject
+//     drops its config and mode.
+//   - registration checks the schema with its format's parser and the
+//     subject's compatibility level (its own, else the global one, else
+//     BACKWARD) against its live versions, with engine/schema/compat.
+//   - READONLY refuses changes. IMPORT mode (registering with given ids)
+//     is not supported yet.
+package schema
