@@ -18,6 +18,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -33,6 +34,7 @@ import (
 	"github.com/streamlite/streamlite/engine/kafka"
 	"github.com/streamlite/streamlite/engine/log"
 	"github.com/streamlite/streamlite/engine/meta"
+	"github.com/streamlite/streamlite/engine/schema"
 	"github.com/streamlite/streamlite/engine/txn"
 )
 
@@ -58,6 +60,9 @@ var (
 	ErrAddrInUse = errors.New("engine: address already in use")
 	// ErrAdminAddrInUse is returned by Start when the admin address is taken.
 	ErrAdminAddrInUse = errors.New("engine: admin address already in use")
+	// ErrSchemaRegistryAddrInUse is returned by Start when the schema registry address is
+	// taken.
+	ErrSchemaRegistryAddrInUse = errors.New("engine: schema registry address already in use")
 )
 
 // ErrDataDirLocked is returned by Start when another broker uses the data directory.
@@ -74,6 +79,13 @@ type Config struct {
 	AdminAddr string
 	// DisableAdmin serves no admin HTTP listener.
 	DisableAdmin bool
+	// SchemaRegistryAddr is the schema registry's REST listener (Confluent's API),
+	// host:port; "" means 127.0.0.1:0 (a free port). `streamlite up` uses
+	// schema.DefaultAddr, 127.0.0.1:8081 (the port of Confluent Schema Registry's listeners).
+	SchemaRegistryAddr string
+	// DisableSchemaRegistry serves no schema registry listener. The registry's state in the
+	// metadata log is kept either way.
+	DisableSchemaRegistry bool
 	// DataDir holds everything the broker keeps; "" keeps everything in memory.
 	DataDir string
 	// Flush is the flush policy; "" means FlushSync.
@@ -111,6 +123,9 @@ type Broker struct {
 	requests  *admin.RequestMetrics
 	admin     *admin.Server // nil with DisableAdmin
 	adminLn   net.Listener
+	registry  *schema.Registry
+	srServer  *http.Server // nil with DisableSchemaRegistry
+	srLn      net.Listener
 	ready     atomic.Bool // /readyz: set once serving, cleared when stopping
 
 	cancel   context.CancelFunc // stops the retention loop and the ctx watcher
@@ -224,6 +239,23 @@ func Start(ctx context.Context, cfg Config) (*Broker, error) {
 			return nil, fmt.Errorf("engine: listening on %s: %w", addr, err)
 		}
 	}
+	if !cfg.DisableSchemaRegistry {
+		addr := cfg.SchemaRegistryAddr
+		if addr == "" {
+			addr = "127.0.0.1:0"
+		}
+		if b.srLn, err = net.Listen("tcp", addr); err != nil {
+			_ = b.ln.Close()
+			if b.adminLn != nil {
+				_ = b.adminLn.Close()
+			}
+			if errors.Is(err, syscall.EADDRINUSE) {
+				return nil, fmt.Errorf("%w: %s", ErrSchemaRegistryAddrInUse, addr)
+			}
+			return nil, fmt.Errorf("engine: listening on %s: %w", addr, err)
+		}
+	}
+	b.registry = schema.New(b.meta)
 	b.requests = admin.NewRequestMetrics()
 	b.server = kafka.NewServer(kafka.Config{
 		Observer:         b.requests,
@@ -252,6 +284,21 @@ func Start(ctx context.Context, cfg Config) (*Broker, error) {
 			defer b.wg.Done()
 			if err := b.admin.Serve(b.adminLn); err != nil && !errors.Is(err, admin.ErrServerClosed) {
 				b.logger.Error("admin listener stopped", "err", err)
+			}
+		}()
+	}
+	if b.srLn != nil {
+		srLogger := cfg.Logger.With("part", "schema")
+		b.srServer = &http.Server{
+			Handler:           schema.NewHandler(b.registry, srLogger),
+			ReadHeaderTimeout: 10 * time.Second,
+			ErrorLog:          slog.NewLogLogger(srLogger.Handler(), slog.LevelWarn),
+		}
+		b.wg.Add(1)
+		go func() {
+			defer b.wg.Done()
+			if err := b.srServer.Serve(b.srLn); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				b.logger.Error("schema registry listener stopped", "err", err)
 			}
 		}()
 	}
@@ -320,6 +367,18 @@ func (b *Broker) AdminAddr() string {
 	return b.adminLn.Addr().String()
 }
 
+// SchemaRegistryAddr is the schema registry's REST listener address ("" with
+// DisableSchemaRegistry).
+func (b *Broker) SchemaRegistryAddr() string {
+	if b.srLn == nil {
+		return ""
+	}
+	return b.srLn.Addr().String()
+}
+
+// SchemaRegistry is the schema registry over the metadata log.
+func (b *Broker) SchemaRegistry() *schema.Registry { return b.registry }
+
 // FlushPolicy is the flush policy in force.
 func (b *Broker) FlushPolicy() FlushPolicy { return b.cfg.Flush }
 
@@ -349,6 +408,11 @@ func (b *Broker) Close() error {
 		b.ready.Store(false)
 		if b.admin != nil {
 			if err := b.admin.Close(); err != nil {
+				errs = append(errs, err)
+			}
+		}
+		if b.srServer != nil {
+			if err := b.srServer.Close(); err != nil {
 				errs = append(errs, err)
 			}
 		}

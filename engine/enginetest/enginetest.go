@@ -91,6 +91,7 @@ type Broker struct {
 func New(t testing.TB, opts ...Option) *Broker {
 	t.Helper()
 	var o options
+	o.cfg.SchemaRegistryAddr = "127.0.0.1:0" // a free port, never Confluent's 8081
 	for _, opt := range opts {
 		opt(&o)
 	}
@@ -102,7 +103,8 @@ func New(t testing.TB, opts ...Option) *Broker {
 		t.Fatalf("enginetest: starting broker: %v", err)
 	}
 	b := &Broker{t: t, cfg: o.cfg, b: eb}
-	b.cfg.KafkaAddr = eb.KafkaAddr() // Restart comes back on the same port
+	b.cfg.KafkaAddr = eb.KafkaAddr() // Restart comes back on the same ports
+	b.cfg.SchemaRegistryAddr = eb.SchemaRegistryAddr()
 	t.Cleanup(func() {
 		if err := b.b.Close(); err != nil {
 			t.Errorf("enginetest: stopping broker: %v", err)
@@ -130,6 +132,9 @@ func (b *Broker) Addr() string { return b.b.KafkaAddr() }
 
 // DataDir is the broker's data directory ("" in memory).
 func (b *Broker) DataDir() string { return b.cfg.DataDir }
+
+// SchemaRegistryURL is the schema registry's REST address, http://host:port.
+func (b *Broker) SchemaRegistryURL() string { return "http://" + b.b.SchemaRegistryAddr() }
 
 // Engine is the running engine.Broker.
 func (b *Broker) Engine() *engine.Broker { return b.b }
@@ -168,7 +173,7 @@ func (b *Broker) Restart() {
 			b.b = nb
 			return
 		}
-		if !errors.Is(err, engine.ErrAddrInUse) {
+		if !errors.Is(err, engine.ErrAddrInUse) && !errors.Is(err, engine.ErrSchemaRegistryAddrInUse) {
 			break
 		}
 		time.Sleep(20 * time.Millisecond)

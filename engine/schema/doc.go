@@ -26,4 +26,12 @@
 //     BACKWARD) against its live versions, with engine/schema/compat.
 //   - READONLY refuses changes. IMPORT mode (registering with given ids)
 //     is not supported yet.
+//
+// [NewHandler] serves the registry's REST API, Confluent's paths, bodies,
+// content types and error codes (http.go: content negotiation and errors;
+// http_subjects.go: /schemas and /subjects; http_config.go: /config, /mode
+// and /compatibility). The broker serves it on [DefaultAddr] in
+// `streamlite up`. Not served yet: GET /schemas (the listing), /contexts,
+// /v1/metadata, the offset/limit paging parameters, and format=; metadata
+// and ruleSet in a schema body are accepted and not kept.
 package schema

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"os/exec"
 	"path/filepath"
 	"strconv"
@@ -111,6 +112,26 @@ func TestSecondUpSamePort(t *testing.T) {
 	}
 	t.Logf("failed in %s: %s", took.Round(time.Millisecond), line)
 	stillServing(t, b)
+}
+
+// TestUpSchemaRegistryAddrInUse checks that `up` on a schema registry address in use fails at
+// once with one line naming the address, --schema-registry-addr and --any-port (issue 7).
+func TestUpSchemaRegistryAddrInUse(t *testing.T) {
+	bin := buildBinary(t)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	taken := ln.Addr().String()
+	stderr, took := upMustFail(t, bin, "--memory", "--kafka-addr", freeAddr(t), "--admin-addr", "127.0.0.1:0", "--schema-registry-addr", taken)
+	line := oneLine(t, stderr)
+	for _, want := range []string{taken, "--schema-registry-addr", "--any-port"} {
+		if !strings.Contains(line, want) {
+			t.Errorf("error %q does not name %q", line, want)
+		}
+	}
+	t.Logf("failed in %s: %s", took.Round(time.Millisecond), line)
 }
 
 // upMustFail runs `streamlite up args...` with the default log level and checks that it

@@ -18,6 +18,7 @@ import (
 	"github.com/streamlite/streamlite/cmd/streamlite/internal/clientflags"
 	"github.com/streamlite/streamlite/engine"
 	"github.com/streamlite/streamlite/engine/admin"
+	"github.com/streamlite/streamlite/engine/schema"
 )
 
 // DefaultDataDir is the data directory when neither --data-dir nor STREAMLITE_DATA is set.
@@ -26,6 +27,7 @@ const DefaultDataDir = ".streamlite"
 type flags struct {
 	kafkaAddr         string
 	adminAddr         string
+	registryAddr      string
 	advertisedAddr    string
 	anyPort           bool
 	dataDir           string
@@ -45,9 +47,10 @@ func NewCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "up",
 		Short: "Start a streamlite broker in the foreground",
-		Long: `Start a streamlite broker: Kafka on 127.0.0.1:9092, data in $STREAMLITE_DATA or
-./.streamlite. No flags and no format step are needed. Every flag also reads STREAMLITE_<FLAG>
-from the environment (STREAMLITE_KAFKA_ADDR, STREAMLITE_FLUSH, ...).`,
+		Long: `Start a streamlite broker: Kafka on 127.0.0.1:9092, a Confluent-compatible schema
+registry on http://127.0.0.1:8081, data in $STREAMLITE_DATA or ./.streamlite. No flags and
+no format step are needed. Every flag also reads STREAMLITE_<FLAG> from the environment
+(STREAMLITE_KAFKA_ADDR, STREAMLITE_FLUSH, ...).`,
 		Args: cobra.NoArgs,
 		PreRunE: func(cmd *cobra.Command, _ []string) error {
 			if !cmd.Flags().Changed("data-dir") {
@@ -62,6 +65,7 @@ from the environment (STREAMLITE_KAFKA_ADDR, STREAMLITE_FLUSH, ...).`,
 	fl := cmd.Flags()
 	fl.StringVar(&f.kafkaAddr, "kafka-addr", "127.0.0.1:9092", "Kafka listener address")
 	fl.StringVar(&f.adminAddr, "admin-addr", admin.DefaultAddr, "admin HTTP listener: /metrics, /healthz, /readyz")
+	fl.StringVar(&f.registryAddr, "schema-registry-addr", schema.DefaultAddr, "schema registry REST listener (Confluent-compatible)")
 	fl.StringVar(&f.advertisedAddr, "advertised-kafka-addr", "", "address clients are told to connect to (default: the listener's)")
 	fl.BoolVar(&f.anyPort, "any-port", false, "listen on free ports instead of the defaults")
 	fl.StringVar(&f.dataDir, "data-dir", DefaultDataDir, "data directory (env STREAMLITE_DATA)")
@@ -86,6 +90,7 @@ func run(cmd *cobra.Command, f flags) error {
 	cfg := engine.Config{
 		KafkaAddr:              f.kafkaAddr,
 		AdminAddr:              f.adminAddr,
+		SchemaRegistryAddr:     f.registryAddr,
 		AdvertisedAddr:         f.advertisedAddr,
 		Flush:                  engine.FlushPolicy(f.flush),
 		FlushInterval:          f.flushInterval,
@@ -98,6 +103,7 @@ func run(cmd *cobra.Command, f flags) error {
 	if f.anyPort {
 		cfg.KafkaAddr = anyPort(f.kafkaAddr)
 		cfg.AdminAddr = anyPort(f.adminAddr)
+		cfg.SchemaRegistryAddr = anyPort(f.registryAddr)
 	}
 	if !f.memory {
 		dir, err := filepath.Abs(f.dataDir)
@@ -112,6 +118,9 @@ func run(cmd *cobra.Command, f flags) error {
 	}
 	if errors.Is(err, engine.ErrAdminAddrInUse) {
 		return fmt.Errorf("admin address %s is already in use: pick another with --admin-addr, or use --any-port for free ports", cfg.AdminAddr)
+	}
+	if errors.Is(err, engine.ErrSchemaRegistryAddrInUse) {
+		return fmt.Errorf("schema registry address %s is already in use: pick another with --schema-registry-addr, or use --any-port for free ports", cfg.SchemaRegistryAddr)
 	}
 	if errors.Is(err, engine.ErrDataDirLocked) {
 		return fmt.Errorf("%v: stop that broker or choose another --data-dir", err)
@@ -144,6 +153,7 @@ func printBanner(w io.Writer, b *engine.Broker, took time.Duration) {
 	fmt.Fprintln(tw, "streamlite")
 	fmt.Fprintf(tw, "  kafka\t%s\n", b.KafkaAddr())
 	fmt.Fprintf(tw, "  metrics\thttp://%s/metrics\n", b.AdminAddr())
+	fmt.Fprintf(tw, "  schema registry\thttp://%s\n", b.SchemaRegistryAddr())
 	if b.DataDir() == "" {
 		fmt.Fprintf(tw, "  data\t(in memory: nothing is kept)\n")
 	} else {
