@@ -1,6 +1,6 @@
 // Command streamlite is the streamlite CLI: `streamlite up` starts the
 // broker, and the client commands (topic, produce, consume, group, txn,
-// bench) work against it or any other Kafka cluster. Flags default from
+// meta, schema, bench) work against it or any other Kafka cluster. Flags default from
 // STREAMLITE_* environment variables (STREAMLITE_BROKERS for --brokers).
 package main
 
@@ -18,6 +18,7 @@ import (
 	"github.com/streamlite/streamlite/cmd/streamlite/internal/group"
 	"github.com/streamlite/streamlite/cmd/streamlite/internal/meta"
 	"github.com/streamlite/streamlite/cmd/streamlite/internal/produce"
+	"github.com/streamlite/streamlite/cmd/streamlite/internal/schema"
 	"github.com/streamlite/streamlite/cmd/streamlite/internal/topic"
 	"github.com/streamlite/streamlite/cmd/streamlite/internal/txn"
 	"github.com/streamlite/streamlite/cmd/streamlite/internal/up"
@@ -56,6 +57,7 @@ func newRootCommand() *cobra.Command {
 		produce.NewCommand(),
 		consume.NewCommand(),
 		bench.NewCommand(),
+		schema.NewCommand(),
 	)
 	return root
 }
