@@ -6,6 +6,7 @@ import (
 	"math"
 	"slices"
 	"sort"
+	"sync/atomic"
 	"time"
 )
 
@@ -61,6 +62,16 @@ type txnState struct {
 	// maxSpan is the largest last-first of any aborted entry, so AbortedTxns
 	// knows where entries can no longer reach back into a range.
 	maxSpan int64
+	// unstable mirrors len(ongoing)+len(ended) > 0, stored with the lock
+	// held, so LastStableOffset of a partition without transactions (every
+	// fetch asks) takes no lock.
+	unstable atomic.Bool
+}
+
+// noteUnstableLocked refreshes unstable after ongoing or ended changed; t
+// must be held.
+func (p *Partition) noteUnstableLocked() {
+	p.t.unstable.Store(len(p.t.ongoing)+len(p.t.ended) > 0)
 }
 
 // Control record layout (Kafka's ControlRecordType key and EndTransactionMarker value).
@@ -200,6 +211,7 @@ func (p *Partition) endTxnLocked(m Marker, offset, nowMs int64) {
 	delete(p.t.ongoing, m.ProducerID)
 	p.pruneEndedLocked(p.hw.Load())
 	p.t.ended = append(p.t.ended, endedTxn{first: first, marker: offset})
+	p.noteUnstableLocked()
 	if !m.Commit {
 		p.t.aborted = append(p.t.aborted, abortedTxn{pid: m.ProducerID, first: first, last: offset})
 		p.t.maxSpan = max(p.t.maxSpan, offset-first)
@@ -215,6 +227,7 @@ func (p *Partition) openTxnLocked(pid int64, ps *producerState) {
 	p.t.Lock()
 	if _, ok := p.t.ongoing[pid]; !ok {
 		p.t.ongoing[pid] = ps.txnFirst
+		p.noteUnstableLocked()
 	}
 	p.t.Unlock()
 }
@@ -223,7 +236,12 @@ func (p *Partition) openTxnLocked(pid int64, ps *producerState) {
 // offset of the earliest transaction still open, or ended by a marker not
 // yet below the high watermark; the high watermark if there is none.
 func (p *Partition) LastStableOffset() int64 {
+	// The high watermark first: a transaction opened after the load of
+	// unstable was written above this high watermark.
 	hw := p.hw.Load()
+	if !p.t.unstable.Load() {
+		return hw
+	}
 	p.t.Lock()
 	defer p.t.Unlock()
 	p.pruneEndedLocked(hw)
@@ -246,6 +264,7 @@ func (p *Partition) pruneEndedLocked(hw int64) {
 	}
 	if n > 0 {
 		p.t.ended = append(p.t.ended[:0], p.t.ended[n:]...)
+		p.noteUnstableLocked()
 	}
 }
 
