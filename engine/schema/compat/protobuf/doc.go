@@ -45,4 +45,11 @@
 // Paths are JSON-pointer-like: "#/" then the message names, then a field number or a oneof
 // name and field number ("#/TestMessage/2", "#/Wrapper/Inner/2", "#/Msg/my_oneof/3").
 // Options (including confluent.*_meta) and comments are not compared.
+//
+// The same Schema validates record payloads for the broker's decode mode: [Schema.Validate]
+// takes the message indexes of Confluent's wire format (sr.ConfluentHeader.DecodeIndex) and
+// the bytes after them, and checks the bytes are a wire encoding of the message the indexes
+// name without building it (decode.go lists the rules; [Schema.Message] and
+// [Schema.MessageName] resolve the indexes alone). Validate is safe for concurrent use and
+// does not allocate on valid input; its tables are built on first use (plan.go).
 package protobuf

@@ -35,6 +35,8 @@ type Schema struct {
 	// refs maps a file path to the reference it came from; the schema's own file maps to the
 	// zero ref with version -1, imports without a reference are absent.
 	refs map[string]ref
+	// wire holds Validate's lookup tables, built on first use (plan.go).
+	wire wireTables
 }
 
 // ref identifies where a file came from, to decide whether two types need comparing.
