@@ -36,4 +36,10 @@
 // Recursion through "$ref" is bounded: a pair of references already being compared is not
 // entered again, and the whole walk has a step budget; a comparison that runs out of budget
 // reports [TooComplex], which is never compatible.
+//
+// [Schema.Validate] checks a produced payload against the schema for the broker's decode mode:
+// exactly one JSON value, valid UTF-8, nested at most 1000 deep, numbers of at most 1000
+// characters and exponents within ±1000 (beyond that the validator library fails or crawls),
+// then valid against the compiled schema; the error names the instance location and the
+// first deepest failing keyword. [Schema.Title] is the record name RecordNameStrategy uses.
 package jsonschema

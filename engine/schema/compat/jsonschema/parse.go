@@ -15,8 +15,8 @@ type Reference struct {
 	Schema string
 }
 
-// Schema is a parsed, validated JSON Schema document ready for [Backward]. It is immutable
-// and safe for concurrent use.
+// Schema is a parsed, validated JSON Schema document ready for [Backward] and
+// [Schema.Validate]. It is immutable and safe for concurrent use.
 type Schema struct {
 	doc     any                // decoded document; numbers are json.Number
 	modern  bool               // draft 2019-09 or 2020-12
@@ -24,6 +24,10 @@ type Schema struct {
 	draft4  bool               // draft 4 ("id", boolean exclusiveMaximum)
 	refs    map[string]*Schema // referenced documents by name (shared by all documents of one Parse)
 	baseURL string             // URL the document was compiled under
+
+	// compiled validates payloads (see [Schema.Validate]); set by Parse for the root
+	// document only, nil for referenced documents.
+	compiled *sjs.Schema
 }
 
 // rootURL is the URL the schema being parsed is compiled under; references are compiled
@@ -65,7 +69,8 @@ func Parse(text string, refs ...Reference) (*Schema, error) {
 	if err := c.AddResource(rootURL, doc); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrInvalidSchema, err)
 	}
-	if _, err := c.Compile(rootURL); err != nil {
+	compiled, err := c.Compile(rootURL)
+	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrInvalidSchema, err)
 	}
 	for _, r := range refs {
@@ -73,7 +78,12 @@ func Parse(text string, refs ...Reference) (*Schema, error) {
 			return nil, fmt.Errorf("%w: reference %q: %v", ErrInvalidSchema, r.Name, err)
 		}
 	}
-	return newSchema(doc, rootURL, shared)
+	s, err := newSchema(doc, rootURL, shared)
+	if err != nil {
+		return nil, err
+	}
+	s.compiled = compiled
+	return s, nil
 }
 
 // refURL is the URL a reference named name is compiled under.
