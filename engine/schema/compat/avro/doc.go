@@ -30,4 +30,10 @@
 // Paths are JSON-pointer-like, rooted at "/", with the tokens of Avro's checker
 // ("/fields/1/type/symbols"). Every reported change is an incompatibility: Avro's checker
 // does not name allowed changes, so Compatible is always false.
+//
+// The package also checks produced data: [Schema.Validate] decides whether a record's
+// payload (what follows Confluent's magic byte and schema id) is exactly one datum of the
+// schema in Avro's binary encoding, naming the byte, the field path and the fault when it is
+// not; [Schema.FullName] gives the root type's name for Confluent's RecordNameStrategy. A
+// *Schema may be shared by any number of goroutines validating at once.
 package avro

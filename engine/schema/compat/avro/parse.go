@@ -34,6 +34,7 @@ type Reference struct {
 type Schema struct {
 	root    avro.Schema
 	lenient bool
+	prog    program // built on first Validate; see decode.go
 }
 
 // Avro returns the parsed schema as hamba/avro models it (named types that repeat are
