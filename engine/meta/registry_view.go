@@ -139,3 +139,29 @@ func sortVersions(vs []SchemaVersion) {
 		return cmp.Compare(a.Version, b.Version)
 	})
 }
+
+// Same reports whether v and o are views of the same registry state, so a
+// cache of answers computed from one is still good for the other. Any
+// change to the metadata log may make a new state even when the registry
+// did not change, so a false answer is only a hint to recompute.
+func (v RegistryState) Same(o RegistryState) bool { return v.r == o.r }
+
+// SubjectHolds reports whether a version of subject holds schema id:
+// live if a live one does, softDeleted if only soft-deleted ones do. It
+// copies nothing, for checks on the produce path.
+func (v RegistryState) SubjectHolds(subject string, id int32) (live, softDeleted bool) {
+	if v.r == nil {
+		return false, false
+	}
+	sub, _ := v.r.subjects.Get(subject)
+	for _, sv := range sub.versions {
+		if sv.ID != id {
+			continue
+		}
+		if !sv.Deleted {
+			return true, false
+		}
+		softDeleted = true
+	}
+	return false, softDeleted
+}

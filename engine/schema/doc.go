@@ -34,4 +34,13 @@
 // `streamlite up`. Not served yet: GET /schemas (the listing), /contexts,
 // /v1/metadata, the offset/limit paging parameters, and format=; metadata
 // and ruleSet in a schema body are accepted and not kept.
+//
+// [Validator] checks produced records for topics whose configs ask for it
+// ([ProduceRules]; validate.go): a key or value must start with
+// Confluent's wire header (magic byte 0, a 4-byte schema id, and for
+// Protobuf the message indexes), its id must be held by a live version of
+// the subject the topic's [SubjectNameStrategy] names, and in decode mode
+// the payload must decode against that schema (each format's Validate in
+// engine/schema/compat). Null keys and values (tombstones) pass. A
+// soft-deleted version's id does not: its subject gave it up.
 package schema

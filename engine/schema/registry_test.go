@@ -15,13 +15,13 @@ import (
 // fixture is a registry on a metadata log in a temporary directory, which
 // reopen closes and opens again, as a restart does.
 type fixture struct {
-	t   *testing.T
+	t   testing.TB
 	dir string
 	log *meta.Log
 	*Registry
 }
 
-func newFixture(t *testing.T) *fixture {
+func newFixture(t testing.TB) *fixture {
 	f := &fixture{t: t, dir: filepath.Join(t.TempDir(), "meta")}
 	f.open()
 	t.Cleanup(func() { f.log.Close() })
