@@ -266,6 +266,7 @@ func Start(ctx context.Context, cfg Config) (*Broker, error) {
 		AutoCreateTopics: !cfg.DisableAutoCreate,
 		AdvertisedAddr:   cfg.AdvertisedAddr,
 		ClusterID:        b.clusterID,
+		Schemas:          schema.NewValidator(b.registry),
 	})
 	ok = true
 

@@ -32,6 +32,7 @@ import (
 
 	"github.com/streamlite/streamlite/engine/log"
 	"github.com/streamlite/streamlite/engine/meta"
+	"github.com/streamlite/streamlite/engine/schema"
 )
 
 // Sentinel errors; the wire server maps each to its Kafka error code.
@@ -81,6 +82,7 @@ type Topic struct {
 	configs atomic.Pointer[topicConfigs]
 	maxMsg  atomic.Int32
 	minISR  atomic.Int32
+	schemas atomic.Pointer[schema.ProduceRules]
 }
 
 // topicConfigs is what a topic's effective configs are made of. Stored values are never
@@ -142,6 +144,10 @@ func (t *Topic) MaxMessageBytes() int32 { return t.maxMsg.Load() }
 // MinInsyncReplicas is the topic's min.insync.replicas.
 func (t *Topic) MinInsyncReplicas() int32 { return t.minISR.Load() }
 
+// SchemaRules is what the topic's configs ask the broker to check in
+// produced records (confluent.*.schema.validation and the like).
+func (t *Topic) SchemaRules() schema.ProduceRules { return *t.schemas.Load() }
+
 // IDString is the topic id in Kafka's base64 form is not needed on the wire (ids travel as
 // bytes); this hex form names the topic's directory.
 func (t *Topic) IDString() string { return hex.EncodeToString(t.ID[:]) }
@@ -158,6 +164,8 @@ func (t *Topic) setConfigs(set, broker map[string]string) log.Config {
 	eff := tc.merged()
 	t.maxMsg.Store(int32(effectiveInt(eff, "max.message.bytes")))
 	t.minISR.Store(int32(effectiveInt(eff, "min.insync.replicas")))
+	rules := schema.ProduceRulesFromConfigs(eff)
+	t.schemas.Store(&rules)
 	return logConfig(eff)
 }
 

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/streamlite/streamlite/engine/log"
+	"github.com/streamlite/streamlite/engine/schema"
 )
 
 // ConfigKind is the Kafka type of a topic config, as DescribeConfigs v3+ reports it.
@@ -41,6 +42,10 @@ type ConfigDef struct {
 var topicConfigDefs = []ConfigDef{
 	{Name: "cleanup.policy", Kind: KindList, Default: "delete", Doc: "delete and/or compact", Check: checkList("delete", "compact")},
 	{Name: "compression.type", Kind: KindString, Default: "producer", Check: checkOneOf("producer", "uncompressed", "gzip", "snappy", "lz4", "zstd")},
+	{Name: schema.ConfigConfluentKeyValidation, Kind: KindBoolean, Default: "false", Doc: "check that produced keys carry a schema id registered for their subject", Check: checkBool},
+	{Name: schema.ConfigConfluentKeyStrategy, Kind: KindString, Default: "io.confluent.kafka.serializers.subject.TopicNameStrategy", Doc: "how the key's subject is named: TopicNameStrategy, RecordNameStrategy or TopicRecordNameStrategy", Check: checkStrategy},
+	{Name: schema.ConfigConfluentValueValidation, Kind: KindBoolean, Default: "false", Doc: "check that produced values carry a schema id registered for their subject", Check: checkBool},
+	{Name: schema.ConfigConfluentValueStrategy, Kind: KindString, Default: "io.confluent.kafka.serializers.subject.TopicNameStrategy", Doc: "how the value's subject is named", Check: checkStrategy},
 	{Name: "delete.retention.ms", Kind: KindLong, Default: "86400000", Check: checkLong(0)},
 	{Name: "file.delete.delay.ms", Kind: KindLong, Default: "60000", Check: checkLong(0)},
 	{Name: "flush.messages", Kind: KindLong, Default: "9223372036854775807", Check: checkLong(1)},
@@ -59,6 +64,10 @@ var topicConfigDefs = []ConfigDef{
 	{Name: "min.compaction.lag.ms", Kind: KindLong, Default: "0", Check: checkLong(0)},
 	{Name: "min.insync.replicas", Kind: KindInt, Default: "1", Check: checkInt(1)},
 	{Name: "preallocate", Kind: KindBoolean, Default: "false", Check: checkBool},
+	{Name: schema.ConfigRedpandaKeyValidation, Kind: KindBoolean, Default: "false", Doc: "Redpanda's name for confluent.key.schema.validation", Check: checkBool},
+	{Name: schema.ConfigRedpandaKeyStrategy, Kind: KindString, Default: "TopicNameStrategy", Doc: "Redpanda's name for confluent.key.subject.name.strategy", Check: checkStrategy},
+	{Name: schema.ConfigRedpandaValueValidation, Kind: KindBoolean, Default: "false", Doc: "Redpanda's name for confluent.value.schema.validation", Check: checkBool},
+	{Name: schema.ConfigRedpandaValueStrategy, Kind: KindString, Default: "TopicNameStrategy", Doc: "Redpanda's name for confluent.value.subject.name.strategy", Check: checkStrategy},
 	{Name: "remote.storage.enable", Kind: KindBoolean, Default: "false", Check: checkBool},
 	{Name: "retention.bytes", Kind: KindLong, Default: "-1", Check: checkLong(math.MinInt64)},
 	{Name: "retention.ms", Kind: KindLong, Default: "604800000", Check: checkLong(-1)},
@@ -66,6 +75,8 @@ var topicConfigDefs = []ConfigDef{
 	{Name: "segment.index.bytes", Kind: KindInt, Default: "10485760", Check: checkInt(4)},
 	{Name: "segment.jitter.ms", Kind: KindLong, Default: "0", Check: checkLong(0)},
 	{Name: "segment.ms", Kind: KindLong, Default: "604800000", Check: checkLong(1)},
+	{Name: schema.ConfigDeadLetterTopic, Kind: KindString, Default: "", Doc: "topic that receives records failing the schema check, instead of their batch failing", Check: checkDeadLetterTopic},
+	{Name: schema.ConfigValidationMode, Kind: KindString, Default: schema.ValidationModeID, Doc: "id: check the schema id; decode: also decode the payload against the schema", Check: checkOneOf(schema.ValidationModeID, schema.ValidationModeDecode)},
 	{Name: "unclean.leader.election.enable", Kind: KindBoolean, Default: "false", Check: checkBool},
 }
 
@@ -187,6 +198,23 @@ func checkDouble(lo, hi float64) func(string) string {
 		}
 		return ""
 	}
+}
+
+func checkStrategy(v string) string {
+	if _, ok := schema.ParseSubjectNameStrategy(v); !ok {
+		return "not a subject name strategy (TopicNameStrategy, RecordNameStrategy or TopicRecordNameStrategy, optionally with Confluent's package io.confluent.kafka.serializers.subject.)"
+	}
+	return ""
+}
+
+func checkDeadLetterTopic(v string) string {
+	if v == "" {
+		return ""
+	}
+	if err := ValidateTopicName(v); err != nil {
+		return err.Error()
+	}
+	return ""
 }
 
 func checkBool(v string) string {

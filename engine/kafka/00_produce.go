@@ -25,6 +25,13 @@ import (
 // see engine/log). The batch bytes are written as they came, with only the base offset and
 // leader epoch filled in, whatever their codec. min.insync.replicas above 1 cannot be met by a
 // single node, so acks=all to such a topic is answered NOT_ENOUGH_REPLICAS as Kafka would.
+//
+// A topic whose configs ask for schema checks (schema.ProduceRules: confluent.*.schema.validation
+// or redpanda.*.schema.id.validation, streamlite.schema.validation.mode) has every record's key
+// and/or value checked before the append (schema_check.go). A batch with a failing record is
+// answered INVALID_RECORD with record_errors (v8+) naming each failing record and why, and none
+// of it is appended; with streamlite.schema.validation.dead.letter.topic set, the failing records
+// move to that topic instead and the rest are appended with gaps at the moved ones' offsets.
 
 func (s *Server) handleProduce(r *request, req *kmsg.ProduceRequest) *reply {
 	resp := req.ResponseKind().(*kmsg.ProduceResponse)
@@ -93,6 +100,36 @@ func (s *Server) handleProduce(r *request, req *kmsg.ProduceRequest) *reply {
 					continue
 				}
 			}
+			records := rp.Records
+			var failed *schemaFailure
+			rules := t.SchemaRules()
+			if rules.Enabled() {
+				f, err := s.checkSchemas(t.Name, rules, records)
+				if err != nil {
+					sp.ErrorCode = errorCode(err)
+					sp.ErrorMessage = errorMessage(err)
+					continue
+				}
+				if f != nil && !divertable(t.Name, rules, records) {
+					msg := f.message(t.Name)
+					s.logRefusal(t.Name, rp.Partition, f, "")
+					sp.ErrorCode = kerr.InvalidRecord.Code
+					sp.ErrorMessage = &msg
+					sp.ErrorRecords = f.recordErrors()
+					continue
+				}
+				if f != nil {
+					// The failing records go to the dead-letter topic; the rest are
+					// appended here, their offsets kept, the failing ones' left as gaps.
+					if records, err = log.DropRecords(records, f.failed); err != nil {
+						sp.ErrorCode = errorCode(err)
+						sp.ErrorMessage = errorMessage(err)
+						continue
+					}
+					failed = f
+					s.logRefusal(t.Name, rp.Partition, f, rules.DeadLetterTopic)
+				}
+			}
 			var release func()
 			if transactional(rp.Records) {
 				// The partition must be in the producer's ongoing transaction, and the
@@ -105,7 +142,7 @@ func (s *Server) handleProduce(r *request, req *kmsg.ProduceRequest) *reply {
 					continue
 				}
 			}
-			res, err := p.Append(rp.Records, now)
+			res, err := p.Append(records, now)
 			if release != nil {
 				release()
 			}
@@ -113,6 +150,20 @@ func (s *Server) handleProduce(r *request, req *kmsg.ProduceRequest) *reply {
 				sp.ErrorCode = errorCode(err)
 				sp.ErrorMessage = errorMessage(err)
 				continue
+			}
+			if failed != nil && !res.Duplicate {
+				dp, dlast, err := s.deadLetter(t.Name, rp.Partition, res.BaseOffset, rp.Records, failed, rules.DeadLetterTopic, now)
+				if err != nil {
+					// The kept records are in the log; the failing ones are not
+					// anywhere, so the producer must hear of it.
+					s.logger.Error("cannot write to the dead-letter topic", "topic", t.Name, "dlq", rules.DeadLetterTopic, "err", err)
+					sp.ErrorCode = kerr.KafkaStorageError.Code
+					sp.ErrorMessage = errorMessage(err)
+					continue
+				}
+				if req.Acks == -1 {
+					waits = append(waits, waitFor{dp, dlast, ti, pi})
+				}
 			}
 			if !res.Duplicate {
 				s.obs.Produced(t.Name, len(rp.Records))

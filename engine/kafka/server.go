@@ -26,6 +26,7 @@ import (
 
 	"github.com/streamlite/streamlite/engine/cluster"
 	"github.com/streamlite/streamlite/engine/group"
+	"github.com/streamlite/streamlite/engine/schema"
 	"github.com/streamlite/streamlite/engine/txn"
 )
 
@@ -59,6 +60,11 @@ type Config struct {
 	MaxRequestBytes int32
 	// Observer receives request and byte counts for metrics; nil counts nothing.
 	Observer Observer
+	// Schemas checks produced records for topics whose configs ask for it
+	// (confluent.value.schema.validation and the like, see
+	// schema.ProduceRules). Nil refuses every batch produced to such a
+	// topic, since it cannot be checked.
+	Schemas *schema.Validator
 }
 
 // Server serves the Kafka protocol on one or more listeners.
@@ -81,6 +87,10 @@ type Server struct {
 	wg sync.WaitGroup // connection goroutines
 
 	bufs bufPool // request and response buffers, shared by all connections
+
+	// refusedLogged holds, by topic, when a schema-check refusal was last
+	// logged (*atomic.Int64, Unix nanoseconds), to log at most one a second.
+	refusedLogged sync.Map
 }
 
 // NewServer returns a server for cfg; call Serve to accept connections.
