@@ -46,6 +46,9 @@ type ProduceOptions struct {
 	Linger time.Duration
 	// ClientOpts are added to every client's options, last.
 	ClientOpts []kgo.Opt
+	// Value, if not nil, is every record's value (a schema-framed payload,
+	// say); RecordSize is then its length.
+	Value []byte
 }
 
 const (
@@ -109,7 +112,12 @@ func Produce(ctx context.Context, o ProduceOptions) (Result, error) {
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 
-	value := makeValue(o.RecordSize)
+	value := o.Value
+	if value == nil {
+		value = makeValue(o.RecordSize)
+	} else {
+		o.RecordSize = len(value)
+	}
 	chunk := max(1, chunkBytes/max(o.RecordSize, 1))
 
 	producers := make([]*producer, o.Producers)
