@@ -36,8 +36,8 @@ func (s *Server) checkSchemas(topic string, rules schema.ProduceRules, batch []b
 		check = s.cfg.Schemas.Check(topic, rules)
 	}
 	var f *schemaFailure
-	i := 0
-	err := log.EachRecord(batch, func(_ int64, key, value []byte) bool {
+	n := 0
+	err := log.ScanRecords(batch, func(i int, key, value []byte) bool {
 		var reason string
 		if check == nil {
 			reason = "this broker runs without a schema registry, so it cannot check the records topic " + topic + " asks to check"
@@ -51,14 +51,14 @@ func (s *Server) checkSchemas(topic string, rules schema.ProduceRules, batch []b
 			f.failed = append(f.failed, i)
 			f.reasons = append(f.reasons, reason)
 		}
-		i++
+		n++
 		return true
 	})
 	if err != nil {
 		return nil, refuse(kerr.CorruptMessage, "cannot read the batch's records to check their schemas: %v", err)
 	}
 	if f != nil {
-		f.total = i
+		f.total = n
 	}
 	return f, nil
 }

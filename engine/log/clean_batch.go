@@ -29,41 +29,10 @@ type record struct {
 // parseRecords decodes n records from data into dst.
 func parseRecords(dst []record, data []byte, n int32) ([]record, error) {
 	for i := int32(0); i < n; i++ {
-		length, k := binary.Varint(data)
-		if k <= 0 || length < 1 || int64(len(data)-k) < length {
-			return nil, errBadRecords
-		}
-		body := data[k : k+int(length)]
-		data = data[k+int(length):]
-		r := record{attr: body[0]}
-		body = body[1:]
-		if r.tsDelta, k = binary.Varint(body); k <= 0 {
-			return nil, errBadRecords
-		}
-		body = body[k:]
-		od, k := binary.Varint(body)
-		if k <= 0 || od < 0 || od > 1<<31-1 {
-			return nil, errBadRecords
-		}
-		r.offDelta = int32(od)
-		body = body[k:]
-		r.rest = body
-		kl, k := binary.Varint(body)
-		if k <= 0 || kl < -1 || kl > int64(len(body)-k) {
-			return nil, errBadRecords
-		}
-		body = body[k:]
-		if kl >= 0 {
-			r.key = body[:kl:kl]
-			body = body[kl:]
-		}
-		vl, k := binary.Varint(body)
-		if k <= 0 || vl < -1 || vl > int64(len(body)-k) {
-			return nil, errBadRecords
-		}
-		r.tombstone = vl < 0
-		if vl >= 0 {
-			r.value = body[k : k+int(vl) : k+int(vl)]
+		var r record
+		var err error
+		if r, data, err = parseRecord(data); err != nil {
+			return nil, err
 		}
 		dst = append(dst, r)
 	}
@@ -71,6 +40,48 @@ func parseRecords(dst []record, data []byte, n int32) ([]record, error) {
 		return nil, errBadRecords
 	}
 	return dst, nil
+}
+
+// parseRecord decodes the record at the front of data and returns it and
+// the bytes after it.
+func parseRecord(data []byte) (record, []byte, error) {
+	length, k := binary.Varint(data)
+	if k <= 0 || length < 1 || int64(len(data)-k) < length {
+		return record{}, nil, errBadRecords
+	}
+	body := data[k : k+int(length)]
+	data = data[k+int(length):]
+	r := record{attr: body[0]}
+	body = body[1:]
+	if r.tsDelta, k = binary.Varint(body); k <= 0 {
+		return record{}, nil, errBadRecords
+	}
+	body = body[k:]
+	od, k := binary.Varint(body)
+	if k <= 0 || od < 0 || od > 1<<31-1 {
+		return record{}, nil, errBadRecords
+	}
+	r.offDelta = int32(od)
+	body = body[k:]
+	r.rest = body
+	kl, k := binary.Varint(body)
+	if k <= 0 || kl < -1 || kl > int64(len(body)-k) {
+		return record{}, nil, errBadRecords
+	}
+	body = body[k:]
+	if kl >= 0 {
+		r.key = body[:kl:kl]
+		body = body[kl:]
+	}
+	vl, k := binary.Varint(body)
+	if k <= 0 || vl < -1 || vl > int64(len(body)-k) {
+		return record{}, nil, errBadRecords
+	}
+	r.tombstone = vl < 0
+	if vl >= 0 {
+		r.value = body[k : k+int(vl) : k+int(vl)]
+	}
+	return r, data, nil
 }
 
 // batchFilter decides which records of a batch survive a cleaning pass.

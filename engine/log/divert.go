@@ -25,6 +25,36 @@ type Record struct {
 	Headers     []Header
 }
 
+// ScanRecords calls fn with the index, key and value (nil for null) of each
+// record of one whole batch in turn, decompressing it if needed, until fn
+// returns false, without collecting them first: it allocates nothing for an
+// uncompressed batch. A malformed record ends the scan with ErrCorruptBatch
+// after fn has seen the records before it. The slices are only valid during
+// the call.
+func ScanRecords(batch []byte, fn func(i int, key, value []byte) bool) error {
+	h, ok := parseHeader(batch)
+	if !ok || h.size() > len(batch) {
+		return ErrCorruptBatch
+	}
+	data, err := decompress(int(h.attributes&attrCodecMask), batch[batchHeaderSize:h.size()])
+	if err != nil {
+		return fmt.Errorf("%w: %w", ErrCorruptBatch, err)
+	}
+	for i := range int(h.numRecords) {
+		var r record
+		if r, data, err = parseRecord(data); err != nil {
+			return fmt.Errorf("%w: record %d: %w", ErrCorruptBatch, i, err)
+		}
+		if !fn(i, r.key, r.value) {
+			return nil
+		}
+	}
+	if len(data) != 0 {
+		return fmt.Errorf("%w: %d bytes after the last record", ErrCorruptBatch, len(data))
+	}
+	return nil
+}
+
 // Records decodes the records of batch (a whole v2 batch, compressed or
 // not) whose indexes are in want (ascending), headers included.
 func Records(batch []byte, want []int) ([]Record, error) {

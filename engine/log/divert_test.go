@@ -1,6 +1,8 @@
 package log
 
 import (
+	"encoding/binary"
+	"errors"
 	"fmt"
 	"testing"
 	"time"
@@ -81,5 +83,40 @@ func TestRecordsRoundTrip(t *testing.T) {
 	}
 	if _, err := Records(b, []int{3}); err == nil {
 		t.Fatal("index past the batch accepted")
+	}
+}
+
+// ScanRecords sees what EachRecord sees, in order, for every codec, and
+// stops with ErrCorruptBatch at a malformed record.
+func TestScanRecords(t *testing.T) {
+	for _, codec := range []int{codecNone, codecGzip, codecSnappy, codecLZ4, codecZstd} {
+		s := spec(7)
+		s.codec = codec
+		b := buildBatch(t, s)
+		var want, got []string
+		if err := EachRecord(b, func(_ int64, k, v []byte) bool { want = append(want, string(k)+"="+string(v)); return true }); err != nil {
+			t.Fatal(err)
+		}
+		if err := ScanRecords(b, func(i int, k, v []byte) bool {
+			if i != len(got) {
+				t.Fatalf("index %d at record %d", i, len(got))
+			}
+			got = append(got, string(k)+"="+string(v))
+			return true
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Fatalf("codec %d: scanned %v, want %v", codec, got, want)
+		}
+	}
+	b := buildBatch(t, spec(3))
+	b[len(b)-1] ^= 0xff // the last record's header count, now garbage (CRC not rechecked here)
+	b = append(b, 1)
+	binary.BigEndian.PutUint32(b[offBatchLength:], uint32(len(b)-logOverhead))
+	seen := 0
+	err := ScanRecords(b, func(int, []byte, []byte) bool { seen++; return true })
+	if !errors.Is(err, ErrCorruptBatch) || seen > 3 {
+		t.Fatalf("malformed batch: %v after %d records", err, seen)
 	}
 }
