@@ -31,9 +31,10 @@
 // content types and error codes (http.go: content negotiation and errors;
 // http_subjects.go: /schemas and /subjects; http_config.go: /config, /mode
 // and /compatibility). The broker serves it on [DefaultAddr] in
-// `streamlite up`. Not served yet: GET /schemas (the listing), /contexts,
-// /v1/metadata, the offset/limit paging parameters, and format=; metadata
-// and ruleSet in a schema body are accepted and not kept.
+// `streamlite up`. Listings take Confluent's offset and limit; GET
+// /contexts answers the default context "." only. Not served yet:
+// /v1/metadata, DELETE /contexts, and format=; metadata and ruleSet in a
+// schema body are accepted and not kept.
 //
 // [Validator] checks produced records for topics whose configs ask for it
 // ([ProduceRules]; validate.go): a key or value must start with

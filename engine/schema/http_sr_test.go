@@ -363,3 +363,35 @@ func TestSRSurvivesRestart(t *testing.T) {
 		t.Fatalf("after restart = %+v, %v", s, err)
 	}
 }
+
+// GET /schemas (AllSchemas) with its filters, paging on the listings, and
+// /contexts, through sr's params.
+func TestSRListingsAndPaging(t *testing.T) {
+	f := newFixture(t)
+	cl := newSRClient(t, f)
+	ctx := context.Background()
+	for _, s := range []string{"a-value", "b-value", "c-value"} {
+		f.register(s, avroV1)
+	}
+	f.register("b-value", avroV2)
+	all, err := cl.AllSchemas(ctx)
+	if err != nil || len(all) != 4 || all[1].Subject != "b-value" || all[1].Version != 1 || all[2].Version != 2 || all[2].ID != 2 {
+		t.Fatalf("AllSchemas = %+v, %v", all, err)
+	}
+	latest, err := cl.AllSchemas(sr.WithParams(ctx, sr.LatestOnly, sr.SubjectPrefix("b")))
+	if err != nil || len(latest) != 1 || latest[0].Version != 2 || latest[0].Schema.Schema != avroV2 {
+		t.Fatalf("AllSchemas latest b = %+v, %v", latest, err)
+	}
+	subjects, err := cl.Subjects(sr.WithParams(ctx, sr.Offset(1), sr.Limit(1)))
+	if err != nil || !slices.Equal(subjects, []string{"b-value"}) {
+		t.Fatalf("Subjects offset 1 limit 1 = %v, %v", subjects, err)
+	}
+	versions, err := cl.SubjectVersions(sr.WithParams(ctx, sr.Limit(1)), "b-value")
+	if err != nil || !slices.Equal(versions, []int{1}) {
+		t.Fatalf("SubjectVersions limit 1 = %v, %v", versions, err)
+	}
+	contexts, err := cl.Contexts(ctx)
+	if err != nil || !slices.Equal(contexts, []string{"."}) {
+		t.Fatalf("Contexts = %v, %v", contexts, err)
+	}
+}

@@ -1,6 +1,7 @@
 package schema
 
 import (
+	"fmt"
 	"net/http"
 	"slices"
 	"strconv"
@@ -80,6 +81,19 @@ func toSubjectVersionJSON(sv SubjectVersion) subjectVersionJSON {
 type rawSchema string
 
 func (h *handler) schemaRoutes() {
+	h.handle("GET /schemas", func(r *http.Request) (any, error) {
+		q := r.URL.Query()
+		svs := h.reg.Schemas(q.Get("subjectPrefix"), boolParam(r, "deleted"), boolParam(r, "latestOnly"))
+		out := make([]subjectVersionJSON, len(svs))
+		for i, sv := range svs {
+			out[i] = toSubjectVersionJSON(sv)
+		}
+		return page(r, out)
+	})
+	h.handle("GET /contexts", func(*http.Request) (any, error) {
+		// Only the default context exists.
+		return []string{"."}, nil
+	})
 	h.handle("GET /schemas/types", func(*http.Request) (any, error) {
 		return []string{meta.SchemaTypeJSON, meta.SchemaTypeProtobuf, meta.SchemaTypeAvro}, nil
 	})
@@ -178,7 +192,7 @@ func (h *handler) subjectRoutes() {
 		} else {
 			out = h.reg.Subjects(prefix, boolParam(r, "deleted"))
 		}
-		return nonNil(out), nil
+		return page(r, out)
 	})
 	h.handle("POST /subjects/{subject}", func(r *http.Request) (any, error) {
 		var body schemaBody
@@ -197,16 +211,31 @@ func (h *handler) subjectRoutes() {
 	})
 	h.handle("GET /subjects/{subject}/versions", func(r *http.Request) (any, error) {
 		subject := r.PathValue("subject")
-		if !boolParam(r, "deletedOnly") {
-			vs, err := h.reg.SubjectVersions(subject, boolParam(r, "deleted"))
-			return nonNil(vs), err
+		deletedOnly := boolParam(r, "deletedOnly")
+		if !deletedOnly && !boolParam(r, "deleted") {
+			vs, err := h.reg.SubjectVersions(subject, false)
+			if err != nil {
+				return nil, err
+			}
+			return page(r, vs)
 		}
 		all, err := h.reg.SubjectVersions(subject, true)
 		if err != nil {
 			return nil, err
 		}
 		live, _ := h.reg.SubjectVersions(subject, false) // 40401 when none is live: all are deleted
-		return nonNil(slices.DeleteFunc(all, func(v int32) bool { return slices.Contains(live, v) })), nil
+		out := make([]int32, 0, len(all))
+		negative := boolParam(r, "deletedAsNegative")
+		for _, v := range all {
+			switch isLive := slices.Contains(live, v); {
+			case isLive && deletedOnly:
+			case !isLive && negative:
+				out = append(out, -v)
+			default:
+				out = append(out, v)
+			}
+		}
+		return page(r, out)
 	})
 	h.handle("POST /subjects/{subject}/versions", func(r *http.Request) (any, error) {
 		var body schemaBody
@@ -248,7 +277,10 @@ func (h *handler) subjectRoutes() {
 			return nil, err
 		}
 		ids, err := h.reg.ReferencedBy(r.PathValue("subject"), v)
-		return nonNil(ids), err
+		if err != nil {
+			return nil, err
+		}
+		return page(r, ids)
 	})
 }
 
@@ -259,6 +291,33 @@ func (h *handler) version(r *http.Request) (SubjectVersion, error) {
 		return SubjectVersion{}, err
 	}
 	return h.reg.Version(r.PathValue("subject"), v, boolParam(r, "deleted"))
+}
+
+// page applies Confluent's paging parameters to a listing: skip ?offset=
+// items (default 0), then keep at most ?limit= (default, and -1, all). A
+// value that is not such a number is 400.
+func page[T any](r *http.Request, s []T) ([]T, error) {
+	q := r.URL.Query()
+	offset, limit := 0, -1
+	if v := q.Get("offset"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			return nil, &Error{Code: codeBadRequest, Message: fmt.Sprintf("Invalid offset %q: want a number from 0", v)}
+		}
+		offset = n
+	}
+	if v := q.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < -1 {
+			return nil, &Error{Code: codeBadRequest, Message: fmt.Sprintf("Invalid limit %q: want a number from 0, or -1 for all", v)}
+		}
+		limit = n
+	}
+	s = s[min(offset, len(s)):]
+	if limit >= 0 && limit < len(s) {
+		s = s[:limit]
+	}
+	return nonNil(s), nil
 }
 
 // nonNil makes an empty list answer [] rather than null.

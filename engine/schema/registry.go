@@ -224,6 +224,31 @@ func (r *Registry) Subjects(prefix string, deleted bool) []string {
 	return out
 }
 
+// Schemas lists the versions of every subject whose name starts with
+// prefix, subjects sorted and versions ascending: the live ones, the
+// soft-deleted ones too with deleted, and with latestOnly only each
+// subject's newest of those.
+func (r *Registry) Schemas(prefix string, deleted, latestOnly bool) []SubjectVersion {
+	view := r.log.Registry()
+	var out []SubjectVersion
+	for _, s := range view.Subjects() {
+		if !strings.HasPrefix(s, prefix) {
+			continue
+		}
+		vs, _ := view.Versions(s)
+		if !deleted {
+			vs = live(vs)
+		}
+		if latestOnly && len(vs) > 0 {
+			vs = vs[len(vs)-1:]
+		}
+		for _, v := range vs {
+			out = append(out, subjectVersion(view, v))
+		}
+	}
+	return out
+}
+
 // findVersion finds version v (or Latest) of subject; a soft-deleted one
 // only with deleted. Latest is the newest live version, or with deleted
 // the newest of all.
