@@ -24,8 +24,9 @@
 //   - registration checks the schema with its format's parser and the
 //     subject's compatibility level (its own, else the global one, else
 //     BACKWARD) against its live versions, with engine/schema/compat.
-//   - READONLY refuses changes. IMPORT mode (registering with given ids)
-//     is not supported yet.
+//   - READONLY refuses changes. IMPORT mode registers with the id (and
+//     version) the client gives, without a compatibility check, as
+//     migration tools need; an id is refused in any other mode.
 //
 // [NewHandler] serves the registry's REST API, Confluent's paths, bodies,
 // content types and error codes (http.go: content negotiation and errors;

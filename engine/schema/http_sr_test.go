@@ -395,3 +395,47 @@ func TestSRListingsAndPaging(t *testing.T) {
 		t.Fatalf("Contexts = %v, %v", contexts, err)
 	}
 }
+
+// IMPORT mode registers with the ids and versions the importer gives,
+// without compatibility checks; ids are refused in READWRITE and required
+// in IMPORT, and new ids continue above the imported ones.
+func TestSRImportMode(t *testing.T) {
+	f := newFixture(t)
+	cl := newSRClient(t, f)
+	ctx := context.Background()
+	if err := cl.SetMode(ctx, sr.ModeImport); len(err) > 0 && err[0].Err != nil {
+		t.Fatalf("SetMode IMPORT: %v", err[0].Err)
+	}
+	id, err := cl.RegisterSchema(ctx, "orders-value", sr.Schema{Schema: avroV1}, 100, 5)
+	if err != nil || id != 100 {
+		t.Fatalf("import id 100 version 5: %d, %v", id, err)
+	}
+	if id, err = cl.RegisterSchema(ctx, "orders-value", sr.Schema{Schema: avroBad}, 101, 6); err != nil || id != 101 {
+		t.Fatalf("import of an incompatible schema: %d, %v", id, err)
+	}
+	got, err := cl.SchemaByVersion(ctx, "orders-value", 5)
+	if err != nil || got.ID != 100 || got.Schema.Schema != avroV1 {
+		t.Fatalf("imported version 5 = %+v, %v", got, err)
+	}
+	_, err = cl.RegisterSchema(ctx, "orders-value", sr.Schema{Schema: avroV2}, -1, -1)
+	wantHTTPCode(t, err, CodeOperationNotPermitted) // import mode wants the id
+	_, err = cl.RegisterSchema(ctx, "x", sr.Schema{Schema: avroV2}, 100, 1)
+	wantHTTPCode(t, err, CodeOperationNotPermitted) // id 100 names another schema
+	_, err = cl.RegisterSchema(ctx, "orders-value", sr.Schema{Schema: avroV2}, 102, 4)
+	wantHTTPCode(t, err, CodeOperationNotPermitted) // version not above 6
+	_, err = cl.RegisterSchema(ctx, "y", sr.Schema{Schema: avroV1}, 103, 1)
+	wantHTTPCode(t, err, CodeOperationNotPermitted) // the schema already has id 100
+
+	if err := cl.SetMode(ctx, sr.ModeReadWrite); len(err) > 0 && err[0].Err != nil {
+		t.Fatalf("SetMode READWRITE: %v", err[0].Err)
+	}
+	_, err = cl.RegisterSchema(ctx, "orders-value", sr.Schema{Schema: avroV2}, 200, 1)
+	wantHTTPCode(t, err, CodeOperationNotPermitted) // an id outside import mode
+	if _, err := f.SetConfig("orders-value", "NONE", nil); err != nil {
+		t.Fatal(err)
+	}
+	next, err := cl.CreateSchema(ctx, "orders-value", sr.Schema{Schema: avroV2})
+	if err != nil || next.ID != 102 || next.Version != 7 {
+		t.Fatalf("registration after an import = id %d version %d, %v; want 102 and 7", next.ID, next.Version, err)
+	}
+}

@@ -19,6 +19,9 @@ type schemaBody struct {
 	Schema     string          `json:"schema"`
 	SchemaType string          `json:"schemaType"`
 	References []referenceJSON `json:"references"`
+	// ID and Version are given when importing (IMPORT mode).
+	ID      int32 `json:"id"`
+	Version int32 `json:"version"`
 }
 
 // referenceJSON is a schema reference on the wire.
@@ -48,7 +51,7 @@ type subjectVersionJSON struct {
 }
 
 func (b schemaBody) input() SchemaInput {
-	in := SchemaInput{Schema: b.Schema, Type: b.SchemaType}
+	in := SchemaInput{Schema: b.Schema, Type: b.SchemaType, ID: b.ID, Version: b.Version}
 	for _, ref := range b.References {
 		in.References = append(in.References, meta.SchemaReference{Name: ref.Name, Subject: ref.Subject, Version: ref.Version})
 	}

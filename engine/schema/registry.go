@@ -54,11 +54,15 @@ func New(log *meta.Log) *Registry {
 }
 
 // SchemaInput is a schema as a client sends it: the text, its type
-// (AVRO when empty) and its references.
+// (AVRO when empty) and its references; an importer (IMPORT mode) also
+// gives its id and version.
 type SchemaInput struct {
 	Schema     string
 	Type       string
 	References []meta.SchemaReference
+	// ID and Version, when above 0, are the id and version to register
+	// with; only IMPORT mode takes them (Version 0 takes the next one).
+	ID, Version int32
 }
 
 // SubjectVersion is one version of a subject with its schema, as GET
@@ -79,6 +83,12 @@ type SubjectVersion struct {
 // id. Otherwise the schema must parse (42201) and pass the subject's
 // compatibility level against its live versions (409), and the mode must
 // allow writes (42205).
+//
+// In IMPORT mode the client gives the id (and optionally the version), as
+// replication and migration tools do: there is no compatibility check,
+// the id must be free or already name this schema, and the version must
+// be above the subject's highest (42205 otherwise). As in Confluent, an
+// id is refused outside IMPORT mode and required in it.
 func (r *Registry) Register(subject string, in SchemaInput, normalize bool) (id, version int32, err error) {
 	_ = normalize // see canonical's TODO
 	if err := checkSubject(subject); err != nil {
@@ -87,13 +97,14 @@ func (r *Registry) Register(subject string, in SchemaInput, normalize bool) (id,
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	view := r.log.Registry()
-	switch mode := effectiveMode(view, subject); mode {
-	case "READONLY", "READONLY_OVERRIDE":
+	mode := effectiveMode(view, subject)
+	switch {
+	case mode == "READONLY" || mode == "READONLY_OVERRIDE":
 		return 0, 0, errNotPermitted("Subject %s is in read-only mode", subject)
-	case "IMPORT":
-		// TODO(issue 7): IMPORT mode registers with the id and version the
-		// client gives; not supported yet.
-		return 0, 0, errNotPermitted("Subject %s is in import mode; importing schemas is not supported yet", subject)
+	case mode == "IMPORT" && in.ID <= 0:
+		return 0, 0, errNotPermitted("Subject %s is not in read-write mode; in import mode a schema needs its id", subject)
+	case mode != "IMPORT" && (in.ID != 0 || in.Version != 0):
+		return 0, 0, errNotPermitted("Subject %s is not in import mode; only an import gives an id or version", subject)
 	}
 	typ, text, refs, p, err := prepare(view, in)
 	if err != nil {
@@ -101,6 +112,9 @@ func (r *Registry) Register(subject string, in SchemaInput, normalize bool) (id,
 	}
 	versions, highest := view.Versions(subject)
 	existing, known := view.SchemaID(typ, text, refs)
+	if mode == "IMPORT" {
+		return r.importLocked(view, subject, in, typ, text, refs, p, existing, known, highest)
+	}
 	if known {
 		for _, v := range versions {
 			if v.ID == existing && !v.Deleted {
@@ -123,6 +137,34 @@ func (r *Registry) Register(subject string, in SchemaInput, normalize bool) (id,
 	}
 	r.mu.parsed[id] = p
 	return id, version, nil
+}
+
+// importLocked is Register in IMPORT mode. r.mu is held.
+func (r *Registry) importLocked(view meta.RegistryState, subject string, in SchemaInput, typ, text string, refs []meta.SchemaReference, p parsed, existing int32, known bool, highest int32) (int32, int32, error) {
+	if known && existing != in.ID {
+		return 0, 0, errNotPermitted("Schema is already registered with id %d, not %d", existing, in.ID)
+	}
+	if !known {
+		if _, taken := view.SchemaByID(in.ID); taken {
+			return 0, 0, errNotPermitted("Overwrite new schema with id %d is not permitted", in.ID)
+		}
+	}
+	version := in.Version
+	if version == 0 {
+		version = highest + 1
+	}
+	if version <= highest {
+		return 0, 0, errNotPermitted("Version %d of subject %s cannot be imported: its versions go up to %d", version, subject, highest)
+	}
+	if live, _ := view.SubjectHolds(subject, in.ID); live {
+		return 0, 0, errNotPermitted("Subject %s already holds schema id %d", subject, in.ID)
+	}
+	rec := meta.SchemaRegistered{Subject: subject, Version: version, ID: in.ID, SchemaType: typ, Schema: text, References: refs}
+	if err := r.log.Append(rec); err != nil {
+		return 0, 0, fmt.Errorf("schema: importing %q: %w", subject, err)
+	}
+	r.mu.parsed[in.ID] = p
+	return in.ID, version, nil
 }
 
 // LookUp finds in among subject's live versions (POST /subjects/{s}):
