@@ -140,6 +140,9 @@ func logConfig(set map[string]string) log.Config {
 		MinCleanableDirtyRatio: float64(zeroAsNegative(effectiveFloat(set, "min.cleanable.dirty.ratio"))),
 		MinCompactionLagMs:     effectiveInt(set, "min.compaction.lag.ms"),
 		MaxCompactionLagMs:     effectiveInt(set, "max.compaction.lag.ms"),
+		RemoteStorage:          strings.EqualFold(strings.TrimSpace(effective(set, "remote.storage.enable")), "true"),
+		LocalRetentionMs:       effectiveInt(set, "local.retention.ms"),
+		LocalRetentionBytes:    effectiveInt(set, "local.retention.bytes"),
 	}
 }
 

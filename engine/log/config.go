@@ -90,6 +90,16 @@ type Config struct {
 	// ratio, and a compacted partition's active segment rolls after at most
 	// this long (as segment.ms); 0 means the default MaxInt64 (never).
 	MaxCompactionLagMs int64
+
+	// RemoteStorage mirrors remote.storage.enable: closed segments are
+	// copied to the partition's remote tier (see AttachRemote), and local
+	// retention deletes only segments the tier already holds.
+	RemoteStorage bool
+	// LocalRetentionMs and LocalRetentionBytes mirror local.retention.ms
+	// and local.retention.bytes: how much of a RemoteStorage partition is
+	// kept on local disk; -2 (Kafka's default) means retention.ms or
+	// retention.bytes, and 0 means the default -2.
+	LocalRetentionMs, LocalRetentionBytes int64
 }
 
 // compact reports whether the policy includes compaction.
@@ -143,6 +153,12 @@ func (cfg Config) withDefaults() Config {
 	}
 	if cfg.MaxCompactionLagMs <= 0 {
 		cfg.MaxCompactionLagMs = math.MaxInt64
+	}
+	if cfg.LocalRetentionMs == 0 || cfg.LocalRetentionMs == -2 {
+		cfg.LocalRetentionMs = cfg.RetentionMs
+	}
+	if cfg.LocalRetentionBytes == 0 || cfg.LocalRetentionBytes == -2 {
+		cfg.LocalRetentionBytes = cfg.RetentionBytes
 	}
 	// Kafka rolls a compacted log's active segment by max.compaction.lag.ms
 	// too, so its records become cleanable in time (KIP-354).

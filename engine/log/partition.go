@@ -85,9 +85,11 @@ type Partition struct {
 	leo      atomic.Int64 // log end offset; stored with s held
 	hw       atomic.Int64 // high watermark; stored with f held
 	logStart atomic.Int64 // stored with a and s held
-	size     atomic.Int64 // bytes of all segments; stored with s held
-	closed   atomic.Bool
-	dirty    atomic.Bool // queued on the flusher
+	// remote is the attached remote tier (tiered storage), nil if none.
+	remote atomic.Pointer[remoteRef]
+	size   atomic.Int64 // bytes of all segments; stored with s held
+	closed atomic.Bool
+	dirty  atomic.Bool // queued on the flusher
 
 	compacted atomic.Bool // the policy includes compaction; mirrors a.cfg
 	cleanStop atomic.Bool // set by Close and Remove: a running pass stops at the next batch
@@ -328,8 +330,17 @@ func (p *Partition) HighWatermark() int64 { return p.hw.Load() }
 // LogEndOffset is the offset the next appended record will get.
 func (p *Partition) LogEndOffset() int64 { return p.leo.Load() }
 
-// LogStartOffset is the first offset still readable.
-func (p *Partition) LogStartOffset() int64 { return p.logStart.Load() }
+// LogStartOffset is the first offset still readable: the local log start,
+// or the remote tier's start when an attached tier holds older offsets.
+func (p *Partition) LogStartOffset() int64 {
+	ls := p.logStart.Load()
+	if r := p.Remote(); r != nil {
+		if rs := r.StartOffset(); rs >= 0 && rs < ls {
+			return rs
+		}
+	}
+	return ls
+}
 
 // Size is the number of bytes of all segments.
 func (p *Partition) Size() int64 { return p.size.Load() }

@@ -75,12 +75,23 @@ func (p *Partition) EnforceRetention(now time.Time) (int, error) {
 	hw := p.hw.Load()
 	segs := p.s.segs // changed only with a or m held, and both are
 	total := p.size.Load()
+	retMs, retBytes := cfg.RetentionMs, cfg.RetentionBytes
+	limit := hw
+	if cfg.RemoteStorage {
+		// Local retention, and only of segments the remote tier holds;
+		// retention.* applies to the whole log through the tier.
+		retMs, retBytes = cfg.LocalRetentionMs, cfg.LocalRetentionBytes
+		limit = -1
+		if r := p.Remote(); r != nil {
+			limit = min(hw, r.EndOffset())
+		}
+	}
 	n := 0
-	for ; n < len(segs)-1 && segs[n+1].base <= hw; n++ {
+	for ; n < len(segs)-1 && segs[n+1].base <= hw && segs[n].next <= limit; n++ {
 		s := segs[n]
 		ts := s.maxTimestamp()
-		byTime := cfg.RetentionMs >= 0 && ts >= 0 && nowMs-ts > cfg.RetentionMs
-		bySize := cfg.RetentionBytes > 0 && total-s.size >= cfg.RetentionBytes
+		byTime := retMs >= 0 && ts >= 0 && nowMs-ts > retMs
+		bySize := retBytes > 0 && total-s.size >= retBytes
 		if !byTime && !bySize {
 			break
 		}

@@ -1,0 +1,105 @@
+package log
+
+import (
+	"context"
+	"fmt"
+)
+
+// RemoteTier is the part of a partition's log kept in an object store
+// (package tiered): closed segments copied there, readable after their
+// local copies are gone. Its methods are safe for concurrent use.
+type RemoteTier interface {
+	// StartOffset is the first offset the tier can serve, -1 if empty.
+	StartOffset() int64
+	// EndOffset is the offset after the last batch the tier holds, -1 if
+	// empty: every closed segment below it is safely stored.
+	EndOffset() int64
+	// Read appends whole batches from the one containing offset, as
+	// Partition.Read does, from the tier.
+	Read(ctx context.Context, offset int64, maxBytes int, minOne bool, buf []byte) ([]byte, error)
+	// OffsetForTimestamp is the first offset of a batch whose max timestamp
+	// is >= ts, ok=false if the tier holds none.
+	OffsetForTimestamp(ctx context.Context, ts int64) (offset int64, ok bool, err error)
+}
+
+// remoteRef holds an attached tier (atomic.Pointer needs a concrete type).
+type remoteRef struct{ RemoteTier }
+
+// AttachRemote attaches the partition's remote tier. Until a tier is
+// attached, a RemoteStorage partition deletes nothing for local retention,
+// and reads below the local log start fail as out of range.
+func (p *Partition) AttachRemote(r RemoteTier) { p.remote.Store(&remoteRef{r}) }
+
+// Remote returns the attached remote tier, or nil.
+func (p *Partition) Remote() RemoteTier {
+	if r := p.remote.Load(); r != nil {
+		return r.RemoteTier
+	}
+	return nil
+}
+
+// LocalLogStartOffset is the first offset held on local disk. It equals
+// LogStartOffset unless a remote tier holds older offsets.
+func (p *Partition) LocalLogStartOffset() int64 { return p.logStart.Load() }
+
+// InRemote reports whether offset is below the local log start and inside
+// the attached remote tier, so a fetch of it is served by ReadRemote.
+func (p *Partition) InRemote(offset int64) bool {
+	r := p.Remote()
+	if r == nil || offset >= p.logStart.Load() {
+		return false
+	}
+	start, end := r.StartOffset(), r.EndOffset()
+	return start >= 0 && offset >= start && offset < end
+}
+
+// ReadRemote reads from the remote tier as Read reads locally, for an
+// offset InRemote accepts; otherwise ErrOffsetOutOfRange.
+func (p *Partition) ReadRemote(ctx context.Context, offset int64, maxBytes int, minOne bool, buf []byte) ([]byte, error) {
+	if !p.InRemote(offset) {
+		return buf, ErrOffsetOutOfRange
+	}
+	out, err := p.Remote().Read(ctx, offset, maxBytes, minOne, buf)
+	if err != nil {
+		return buf, fmt.Errorf("log: reading offset %d from the remote tier: %w", offset, err)
+	}
+	return out, nil
+}
+
+// SegmentFiles is a closed segment's files, for copying to the remote tier.
+type SegmentFiles struct {
+	Base         int64 // first offset the segment may hold
+	Next         int64 // offset after its last batch
+	Size         int64 // bytes of batches
+	MaxTimestamp int64 // largest batch max timestamp, -1 if none
+	Log          string
+	Index        string
+	TimeIndex    string
+}
+
+// ClosedSegments returns the sealed segments whose batches all lie below
+// limit (a caller passes the high watermark or, for transactional data,
+// the last stable offset) and at or above from, oldest first. Their files
+// are final; a segment may still be deleted by retention while the caller
+// reads them. Memory mode has none.
+func (p *Partition) ClosedSegments(from, limit int64) []SegmentFiles {
+	if p.dir == "" {
+		return nil
+	}
+	p.s.RLock()
+	defer p.s.RUnlock()
+	var out []SegmentFiles
+	for _, s := range p.s.segs {
+		if !s.sealed || s.next > limit {
+			break
+		}
+		if s.base < from || s.size == 0 {
+			continue
+		}
+		out = append(out, SegmentFiles{
+			Base: s.base, Next: s.next, Size: s.size, MaxTimestamp: s.maxTimestamp(),
+			Log: s.path + ".log", Index: s.path + ".index", TimeIndex: s.path + ".timeindex",
+		})
+	}
+	return out
+}
