@@ -36,6 +36,8 @@ import (
 	"github.com/streamlite/streamlite/engine/meta"
 	"github.com/streamlite/streamlite/engine/schema"
 	"github.com/streamlite/streamlite/engine/txn"
+	"github.com/streamlite/streamlite/tiered"
+	"github.com/streamlite/streamlite/tiered/objstore"
 )
 
 // FlushPolicy says when partition writes reach stable storage.
@@ -103,6 +105,16 @@ type Config struct {
 	// since the last one. 0 means 4 MiB (Kafka: 20 MiB; smaller keeps start-up under 200 ms);
 	// negative turns it off.
 	MetadataSnapshotBytes int64
+	// RemoteStorage is the object store of tiered storage, used by topics with
+	// remote.storage.enable=true: "file://DIR" or "s3://bucket/prefix" (with ?endpoint=,
+	// ?region= and ?path_style= for S3-compatible servers; credentials the standard AWS
+	// way). "" means file://DataDir/remote. Memory mode has no tiered storage.
+	RemoteStorage string
+	// RemoteStorageOptions override what the RemoteStorage URL and the AWS environment say.
+	RemoteStorageOptions objstore.OpenOptions
+	// RemoteCacheBytes bounds the local cache of remote reads (DataDir/remote-cache); 0
+	// means 256 MiB.
+	RemoteCacheBytes int64
 	// Logger receives the broker's logs; nil discards them.
 	Logger *slog.Logger
 }
@@ -116,17 +128,21 @@ type Broker struct {
 	meta      *meta.Log
 	flusher   *log.Flusher
 	cluster   *cluster.Cluster
-	groups    *group.Coordinator
-	txn       *txn.Coordinator
-	server    *kafka.Server
-	ln        net.Listener
-	requests  *admin.RequestMetrics
-	admin     *admin.Server // nil with DisableAdmin
-	adminLn   net.Listener
-	registry  *schema.Registry
-	srServer  *http.Server // nil with DisableSchemaRegistry
-	srLn      net.Listener
-	ready     atomic.Bool // /readyz: set once serving, cleared when stopping
+	// remote is tiered storage's object store and remoteCache its read
+	// cache; nil in memory mode.
+	remote      objstore.Store
+	remoteCache *tiered.Cache
+	groups      *group.Coordinator
+	txn         *txn.Coordinator
+	server      *kafka.Server
+	ln          net.Listener
+	requests    *admin.RequestMetrics
+	admin       *admin.Server // nil with DisableAdmin
+	adminLn     net.Listener
+	registry    *schema.Registry
+	srServer    *http.Server // nil with DisableSchemaRegistry
+	srLn        net.Listener
+	ready       atomic.Bool // /readyz: set once serving, cleared when stopping
 
 	cancel   context.CancelFunc // stops the retention loop and the ctx watcher
 	wg       sync.WaitGroup
@@ -192,6 +208,12 @@ func Start(ctx context.Context, cfg Config) (*Broker, error) {
 		}
 		b.flusher = log.NewFlusher(policy, cfg.FlushInterval, cfg.Logger.With("part", "flusher"))
 	}
+	var tier *cluster.TierOptions
+	if cfg.DataDir != "" {
+		if tier, err = b.openTier(ctx, cfg); err != nil {
+			return nil, err
+		}
+	}
 	b.cluster, err = cluster.Open(cluster.Options{
 		DataDir:                cfg.DataDir,
 		Meta:                   b.meta,
@@ -199,6 +221,7 @@ func Start(ctx context.Context, cfg Config) (*Broker, error) {
 		Logger:                 cfg.Logger.With("part", "log"),
 		DefaultPartitions:      cfg.DefaultPartitions,
 		RetentionCheckInterval: cfg.RetentionCheckInterval,
+		Tier:                   tier,
 	})
 	if err != nil {
 		return nil, err
@@ -430,6 +453,33 @@ func (b *Broker) Close() error {
 	return b.shutErr
 }
 
+// openTier opens tiered storage's object store and read cache.
+func (b *Broker) openTier(ctx context.Context, cfg Config) (*cluster.TierOptions, error) {
+	url := cfg.RemoteStorage
+	if url == "" {
+		url = "file://" + filepath.Join(cfg.DataDir, "remote")
+	}
+	store, err := objstore.Open(ctx, url, cfg.RemoteStorageOptions)
+	if err != nil {
+		return nil, fmt.Errorf("engine: opening remote storage: %w", err)
+	}
+	cache, err := tiered.NewCache(store, tiered.CacheConfig{
+		Dir: filepath.Join(cfg.DataDir, "remote-cache"), MaxBytes: cfg.RemoteCacheBytes,
+	}, cfg.Logger.With("part", "tiered"))
+	if err != nil {
+		return nil, fmt.Errorf("engine: opening the remote read cache: %w", err)
+	}
+	b.remote, b.remoteCache = store, cache
+	return &cluster.TierOptions{Store: store, Cache: cache}, nil
+}
+
+// TierStatus reports tiered storage's state per remote-storage partition:
+// local and remote bytes, upload lag, the last upload error.
+func (b *Broker) TierStatus() []cluster.TierStatus { return b.cluster.TierStatus() }
+
+// RemoteStorage is tiered storage's object store, nil in memory mode.
+func (b *Broker) RemoteStorage() objstore.Store { return b.remote }
+
 // closeStores closes what Start opened, newest first.
 func (b *Broker) closeStores() error {
 	var errs []error
@@ -443,6 +493,10 @@ func (b *Broker) closeStores() error {
 	}
 	if b.cluster != nil {
 		errs = append(errs, b.cluster.Close())
+	}
+	if b.remoteCache != nil {
+		// After the cluster: its uploads and reads use the cache.
+		errs = append(errs, b.remoteCache.Close())
 	}
 	if b.flusher != nil {
 		errs = append(errs, b.flusher.Close())

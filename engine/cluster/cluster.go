@@ -71,6 +71,9 @@ type Options struct {
 	// CleanerInterval is how often Run offers every compacted partition a cleaning pass
 	// (log.cleaner.backoff.ms, 15 s in Kafka); 0 means 5 s.
 	CleanerInterval time.Duration
+	// Tier turns on tiered storage (remote.storage.enable topics); nil
+	// leaves every segment local.
+	Tier *TierOptions
 }
 
 // Topic is one topic: its identity, its explicitly set configs and its partitions.
@@ -188,6 +191,9 @@ type Cluster struct {
 	// the metadata log holds them; guarded by adminMu, replaced, never written.
 	brokerDefaults map[string]string
 
+	// tier uploads segments of remote-storage topics; nil without Options.Tier.
+	tier *tierManager
+
 	pidMu   sync.Mutex // guards the producer-id block
 	pidNext int64
 	pidEnd  int64
@@ -216,6 +222,9 @@ func Open(opts Options) (*Cluster, error) {
 		logger: opts.Logger,
 		topics: make(map[string]*Topic),
 		byID:   make(map[[16]byte]*Topic),
+	}
+	if opts.Tier != nil && opts.DataDir != "" {
+		c.tier = newTierManager(c, *opts.Tier)
 	}
 	if opts.Meta == nil {
 		opts.Meta = meta.OpenMemoryOptions(meta.Options{OnAppend: c.MetadataAppended})
@@ -654,6 +663,9 @@ func (c *Cluster) NextProducerID() (int64, error) {
 func (c *Cluster) Run(ctx context.Context) {
 	var wg sync.WaitGroup
 	defer wg.Wait()
+	if c.tier != nil {
+		wg.Go(func() { c.tier.run(ctx) })
+	}
 	wg.Go(func() {
 		t := time.NewTicker(c.opts.CleanerInterval)
 		defer t.Stop()

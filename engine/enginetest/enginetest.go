@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/streamlite/streamlite/engine"
+	"github.com/streamlite/streamlite/tiered/objstore"
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 )
@@ -185,4 +186,16 @@ func (b *Broker) Restart() {
 // the metadata log snapshot often.
 func MetadataSnapshotBytes(n int64) Option {
 	return func(o *options) { o.cfg.MetadataSnapshotBytes = n }
+}
+
+// RemoteStorage sets tiered storage's object store ("file://DIR" or "s3://bucket/prefix")
+// and options overriding its URL, for a durable broker's remote.storage.enable topics.
+func RemoteStorage(url string, opts objstore.OpenOptions) Option {
+	return func(o *options) { o.cfg.RemoteStorage, o.cfg.RemoteStorageOptions = url, opts }
+}
+
+// RetentionCheckInterval sets log.retention.check.interval.ms, how often retention (and
+// tiered storage's remote retention) runs.
+func RetentionCheckInterval(d time.Duration) Option {
+	return func(o *options) { o.cfg.RetentionCheckInterval = d }
 }

@@ -1,6 +1,7 @@
 package kafka
 
 import (
+	"context"
 	"errors"
 	"time"
 
@@ -82,7 +83,7 @@ func (s *Server) handleFetch(r *request, req *kmsg.FetchRequest) *reply {
 		bufs = bufs[:0]
 	}
 	for {
-		total, anyErr := s.fillFetch(req, resp, parts, &bufs)
+		total, anyErr := s.fillFetch(r.ctx, req, resp, parts, &bufs)
 		if total >= int(req.MinBytes) || anyErr || deadline.IsZero() || !time.Now().Before(deadline) {
 			for _, fp := range parts {
 				if n := len(resp.Topics[fp.ti].Partitions[fp.pi].RecordBatches); n > 0 {
@@ -134,7 +135,7 @@ func (s *Server) handleFetch(r *request, req *kmsg.FetchRequest) *reply {
 
 // fillFetch reads every partition into resp, returning the bytes read and whether any
 // partition has an error (which answers the fetch at once).
-func (s *Server) fillFetch(req *kmsg.FetchRequest, resp *kmsg.FetchResponse, parts []fetchPart, bufs *[]*[]byte) (int, bool) {
+func (s *Server) fillFetch(ctx context.Context, req *kmsg.FetchRequest, resp *kmsg.FetchResponse, parts []fetchPart, bufs *[]*[]byte) (int, bool) {
 	total, anyErr := 0, false
 	for _, fp := range parts {
 		sp := &resp.Topics[fp.ti].Partitions[fp.pi]
@@ -164,7 +165,15 @@ func (s *Server) fillFetch(req *kmsg.FetchRequest, resp *kmsg.FetchResponse, par
 			continue
 		}
 		b := s.bufs.get(min(max, 1<<20))
-		data, err := fp.p.ReadTo(fp.off, end, max, minOne, (*b)[:0])
+		var data []byte
+		var err error
+		if fp.p.InRemote(fp.off) {
+			// Below the local log start: the remote tier serves it (closed segments
+			// only, all below the last stable offset).
+			data, err = fp.p.ReadRemote(ctx, fp.off, max, minOne, (*b)[:0])
+		} else {
+			data, err = fp.p.ReadTo(fp.off, end, max, minOne, (*b)[:0])
+		}
 		*b = data
 		*bufs = append(*bufs, b)
 		if err != nil {

@@ -15,7 +15,7 @@ import (
 // v2 isolation level: under read_committed a timestamp lookup that lands at or past the last
 // stable offset finds nothing (-1), as in Kafka; v4 leader epochs (always 0).
 
-func (s *Server) handleListOffsets(req *kmsg.ListOffsetsRequest) kmsg.Response {
+func (s *Server) handleListOffsets(r *request, req *kmsg.ListOffsetsRequest) kmsg.Response {
 	resp := req.ResponseKind().(*kmsg.ListOffsetsResponse)
 	for _, rt := range req.Topics {
 		st := kmsg.NewListOffsetsResponseTopic()
@@ -42,8 +42,10 @@ func (s *Server) handleListOffsets(req *kmsg.ListOffsetsRequest) kmsg.Response {
 			switch ts := rp.Timestamp; {
 			case ts == -1:
 				sp.Offset = end
-			case ts == -2 || ts == -4:
+			case ts == -2:
 				sp.Offset = p.LogStartOffset()
+			case ts == -4: // earliest local (KIP-1005)
+				sp.Offset = p.LocalLogStartOffset()
 			case ts == -3:
 				off, mts, ok, err := p.MaxTimestamp()
 				switch {
@@ -54,12 +56,18 @@ func (s *Server) handleListOffsets(req *kmsg.ListOffsetsRequest) kmsg.Response {
 				default:
 					sp.Offset = -1
 				}
-			case ts == -5:
+			case ts == -5: // latest tiered (KIP-1005): the last offset in the remote tier
 				sp.Offset = -1
+				if t := p.Remote(); t != nil && t.EndOffset() > 0 {
+					sp.Offset = t.EndOffset() - 1
+				}
 			case ts < 0:
 				sp.ErrorCode = unsupportedVersion
 			default:
-				off, rts, ok, err := p.OffsetForTimestamp(ts)
+				off, rts, ok, err := p.RemoteOffsetForTimestamp(r.ctx, ts)
+				if err == nil && !ok {
+					off, rts, ok, err = p.OffsetForTimestamp(ts)
+				}
 				switch {
 				case err != nil:
 					sp.ErrorCode = errorCode(err)

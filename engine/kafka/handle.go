@@ -15,7 +15,7 @@ func (s *Server) handle(r *request) *reply {
 	case *kmsg.FetchRequest:
 		return s.handleFetch(r, req)
 	case *kmsg.ListOffsetsRequest:
-		resp = s.handleListOffsets(req)
+		resp = s.handleListOffsets(r, req)
 	case *kmsg.MetadataRequest:
 		resp = s.handleMetadata(req)
 	case *kmsg.ApiVersionsRequest:

@@ -103,3 +103,50 @@ func (p *Partition) ClosedSegments(from, limit int64) []SegmentFiles {
 	}
 	return out
 }
+
+// RemoteOffsetForTimestamp is OffsetForTimestamp over the remote tier: the
+// earliest record below the local log start whose timestamp is >= ts, and
+// its timestamp; ok=false when the tier holds none (the caller then asks
+// the local log). The tier finds the batch; its records are decoded here.
+func (p *Partition) RemoteOffsetForTimestamp(ctx context.Context, ts int64) (offset, timestamp int64, ok bool, err error) {
+	r := p.Remote()
+	if r == nil || r.StartOffset() < 0 || r.StartOffset() >= p.logStart.Load() {
+		return 0, 0, false, nil
+	}
+	start, found, err := r.OffsetForTimestamp(ctx, ts)
+	if err != nil || !found {
+		return 0, 0, false, err
+	}
+	for from := max(start, r.StartOffset()); from < min(r.EndOffset(), p.logStart.Load()); {
+		b, err := r.Read(ctx, from, 1<<20, true, nil)
+		if err != nil {
+			return 0, 0, false, fmt.Errorf("log: remote timestamp lookup at %d: %w", from, err)
+		}
+		if len(b) == 0 {
+			return 0, 0, false, nil
+		}
+		next := int64(-1)
+		WalkBatches(b, func(batch []byte) {
+			if ok || err != nil {
+				return
+			}
+			h, _ := parseHeader(batch)
+			next = h.lastOffset() + 1
+			if h.control() || h.maxTimestamp < ts {
+				return
+			}
+			err = recordTimes(batch, func(rt recordTime) bool {
+				if rt.offset >= from && rt.timestamp >= ts {
+					offset, timestamp, ok = rt.offset, rt.timestamp, true
+					return false
+				}
+				return true
+			})
+		})
+		if ok || err != nil || next <= from {
+			return offset, timestamp, ok, err
+		}
+		from = next
+	}
+	return 0, 0, false, nil
+}
