@@ -19,6 +19,7 @@ import (
 	"github.com/streamlite/streamlite/engine"
 	"github.com/streamlite/streamlite/engine/admin"
 	"github.com/streamlite/streamlite/engine/schema"
+	"github.com/streamlite/streamlite/tiered/objstore"
 )
 
 // DefaultDataDir is the data directory when neither --data-dir nor STREAMLITE_DATA is set.
@@ -39,6 +40,10 @@ type flags struct {
 	logLevel          string
 	retentionCheck    time.Duration
 	metaSnapshotBytes int64
+	remoteStorage     string
+	s3Endpoint        string
+	s3Region          string
+	remoteCacheBytes  int64
 }
 
 // NewCommand returns the `up` command.
@@ -77,6 +82,10 @@ no format step are needed. Every flag also reads STREAMLITE_<FLAG> from the envi
 	fl.StringVar(&f.logLevel, "log-level", "info", "debug, info, warn or error")
 	fl.DurationVar(&f.retentionCheck, "retention-check-interval", 10*time.Second, "how often retention is enforced (log.retention.check.interval.ms)")
 	fl.Int64Var(&f.metaSnapshotBytes, "metadata-snapshot-bytes", 4<<20, "bytes of metadata records between snapshots of the metadata log (metadata.log.max.record.bytes.between.snapshots; negative: never)")
+	fl.StringVar(&f.remoteStorage, "remote-storage", "", "object store of tiered storage (remote.storage.enable topics): file://DIR or s3://bucket/prefix; default file://DATA_DIR/remote")
+	fl.StringVar(&f.s3Endpoint, "s3-endpoint", "", "S3 endpoint URL for an S3-compatible server (MinIO, versitygw, ...); credentials from the AWS environment")
+	fl.StringVar(&f.s3Region, "s3-region", "", "S3 region (default: the AWS environment's, else us-east-1)")
+	fl.Int64Var(&f.remoteCacheBytes, "remote-cache-bytes", 256<<20, "bytes of the local cache of tiered storage reads")
 	return cmd
 }
 
@@ -98,6 +107,9 @@ func run(cmd *cobra.Command, f flags) error {
 		DefaultPartitions:      f.partitions,
 		RetentionCheckInterval: f.retentionCheck,
 		MetadataSnapshotBytes:  f.metaSnapshotBytes,
+		RemoteStorage:          f.remoteStorage,
+		RemoteStorageOptions:   objstore.OpenOptions{Endpoint: f.s3Endpoint, Region: f.s3Region},
+		RemoteCacheBytes:       f.remoteCacheBytes,
 		Logger:                 logger,
 	}
 	if f.anyPort {
@@ -159,6 +171,7 @@ func printBanner(w io.Writer, b *engine.Broker, took time.Duration) {
 	} else {
 		fmt.Fprintf(tw, "  data\t%s\n", b.DataDir())
 		fmt.Fprintf(tw, "  flush\t%s\n", flushNote(b.FlushPolicy()))
+		fmt.Fprintf(tw, "  remote storage\t%s\n", b.RemoteStorage())
 	}
 	fmt.Fprintf(tw, "  cluster id\t%s\n", b.ClusterID())
 	tw.Flush()
