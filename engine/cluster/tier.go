@@ -218,7 +218,7 @@ func (m *tierManager) upload(ctx context.Context, t *Topic, k tierKey, tp *tierP
 			if seg.Base < tp.p.LocalLogStartOffset() {
 				continue // deleted locally meanwhile (DeleteRecords): nothing to keep
 			}
-			return fmt.Errorf("uploading %s/%d segment %d: %w", t.Name, k.partition, seg.Base, err)
+			return err // names the partition and segment already
 		}
 		uploaded++
 	}
