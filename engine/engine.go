@@ -300,6 +300,7 @@ func Start(ctx context.Context, cfg Config) (*Broker, error) {
 			Ready:    b.ready.Load,
 			State:    brokerState{b},
 			Metadata: brokerState{b},
+			Tier:     tierState(b),
 			Requests: b.requests,
 			Logger:   cfg.Logger.With("part", "admin"),
 		})
@@ -599,6 +600,31 @@ func (s brokerState) PartitionOffsets() []admin.PartitionOffsets {
 		}
 	}
 	return out
+}
+
+// tierState is b's tiered storage for the admin listener, nil in memory mode.
+func tierState(b *Broker) admin.TierState {
+	if b.remoteCache == nil {
+		return nil
+	}
+	return brokerState{b}
+}
+
+func (s brokerState) TierPartitions() []admin.TierPartition {
+	sts := s.b.cluster.TierStatus()
+	out := make([]admin.TierPartition, len(sts))
+	for i, st := range sts {
+		out[i] = admin.TierPartition{
+			Topic: st.Topic, Partition: st.Partition, LocalBytes: st.LocalBytes, RemoteBytes: st.RemoteBytes,
+			UploadLagBytes: st.UploadLag, Failing: st.LastError != "",
+		}
+	}
+	return out
+}
+
+func (s brokerState) TierCache() admin.TierCacheStats {
+	cs := s.b.remoteCache.Stats()
+	return admin.TierCacheStats{Hits: cs.Hits, Misses: cs.Misses, Evictions: cs.Evictions, Errors: cs.Errors, Bytes: cs.Bytes}
 }
 
 func (s brokerState) GroupOffsets() []admin.GroupOffset {

@@ -308,6 +308,11 @@ func TestTieredStorageS3Outage(t *testing.T) {
 	}
 	produce(1 << 10) // still accepted with uploads failing
 	t.Logf("during the outage: %+v", sts[0])
+	m := scrape(t, "http://"+b.Engine().AdminAddr()+"/metrics")
+	if m[`streamlite_tiered_upload_failing{partition="0",topic="tiered"}`] != "1" ||
+		m[`streamlite_tiered_upload_lag_bytes{partition="0",topic="tiered"}`] == "0" {
+		t.Errorf("/metrics does not show the failing upload: %v", m)
+	}
 
 	srv.Restart()
 	waitUploaded(t, b)

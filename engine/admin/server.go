@@ -96,6 +96,9 @@ type Config struct {
 	// /v1/metadata/snapshot. Nil: both answer 404.
 	Metadata Metadata
 
+	// Tier gives the streamlite_tiered_* gauges. Nil: none (memory mode).
+	Tier TierState
+
 	// Brokers is what kafka_brokers reports. Zero means 1 (streamlite is a
 	// single node).
 	Brokers int
@@ -134,6 +137,9 @@ func New(cfg Config) *Server {
 	)
 	if cfg.Requests != nil {
 		reg.MustRegister(cfg.Requests)
+	}
+	if cfg.Tier != nil {
+		reg.MustRegister(tierCollector{cfg.Tier})
 	}
 	s := &Server{cfg: cfg, registry: reg}
 	s.metrics = promhttp.HandlerFor(reg, promhttp.HandlerOpts{
