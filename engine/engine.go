@@ -616,7 +616,7 @@ func (s brokerState) TierPartitions() []admin.TierPartition {
 	for i, st := range sts {
 		out[i] = admin.TierPartition{
 			Topic: st.Topic, Partition: st.Partition, LocalBytes: st.LocalBytes, RemoteBytes: st.RemoteBytes,
-			UploadLagBytes: st.UploadLag, Failing: st.LastError != "",
+			UploadLagBytes: st.UploadLag, RemoteStart: st.RemoteStart, RemoteEnd: st.RemoteEnd, LastError: st.LastError,
 		}
 	}
 	return out

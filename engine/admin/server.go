@@ -191,9 +191,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h = s.serveMetadataStats
 	case "/v1/metadata/snapshot":
 		h, post = s.serveSnapshot, true
+	case "/v1/tiered":
+		h = s.serveTiered
 	default:
 		writeError(w, http.StatusNotFound, "no such endpoint: "+r.URL.Path+
-			" (have /metrics, /healthz, /readyz, /v1/metadata, /v1/metadata/snapshot)")
+			" (have /metrics, /healthz, /readyz, /v1/metadata, /v1/metadata/snapshot, /v1/tiered)")
 		return
 	}
 	allowed := r.Method == http.MethodGet || r.Method == http.MethodHead

@@ -1,6 +1,8 @@
 package admin
 
 import (
+	"encoding/json"
+	"net/http"
 	"strconv"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -23,8 +25,12 @@ type TierPartition struct {
 	RemoteBytes int64
 	// UploadLagBytes are closed segments not yet in the object store.
 	UploadLagBytes int64
-	// Failing is true while the last upload attempt failed.
-	Failing bool
+	// RemoteStart and RemoteEnd bound the offsets in the object store
+	// (-1 when it holds none).
+	RemoteStart int64
+	RemoteEnd   int64
+	// LastError is the last upload failure, "" after a success.
+	LastError string
 }
 
 // TierCacheStats are the remote read cache's counters.
@@ -76,7 +82,7 @@ func (c tierCollector) Collect(ch chan<- prometheus.Metric) {
 		seen[tp] = true
 		ps := strconv.Itoa(int(p.Partition))
 		failing := 0.0
-		if p.Failing {
+		if p.LastError != "" {
 			failing = 1
 		}
 		ch <- prometheus.MustNewConstMetric(descTierLocal, prometheus.GaugeValue, float64(p.LocalBytes), p.Topic, ps)
@@ -90,4 +96,43 @@ func (c tierCollector) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(descCacheEvictions, prometheus.CounterValue, float64(cs.Evictions))
 	ch <- prometheus.MustNewConstMetric(descCacheErrors, prometheus.CounterValue, float64(cs.Errors))
 	ch <- prometheus.MustNewConstMetric(descCacheBytes, prometheus.GaugeValue, float64(cs.Bytes))
+}
+
+// tierPartitionJSON is one partition in GET /v1/tiered.
+type tierPartitionJSON struct {
+	Topic          string `json:"topic"`
+	Partition      int32  `json:"partition"`
+	LocalBytes     int64  `json:"local_bytes"`
+	RemoteBytes    int64  `json:"remote_bytes"`
+	UploadLagBytes int64  `json:"upload_lag_bytes"`
+	RemoteStart    int64  `json:"remote_start_offset"`
+	RemoteEnd      int64  `json:"remote_end_offset"`
+	LastError      string `json:"last_error,omitempty"`
+}
+
+// serveTiered answers GET /v1/tiered: every remote-storage partition's
+// state and the read cache's counters; 404 when tiered storage is off.
+func (s *Server) serveTiered(w http.ResponseWriter, _ *http.Request) {
+	if s.cfg.Tier == nil {
+		writeError(w, http.StatusNotFound, "tiered storage is off (the broker keeps its data in memory)")
+		return
+	}
+	var body struct {
+		Partitions []tierPartitionJSON `json:"partitions"`
+		Cache      struct {
+			Hits      int64 `json:"hits"`
+			Misses    int64 `json:"misses"`
+			Evictions int64 `json:"evictions"`
+			Errors    int64 `json:"errors"`
+			Bytes     int64 `json:"bytes"`
+		} `json:"cache"`
+	}
+	body.Partitions = []tierPartitionJSON{}
+	for _, p := range s.cfg.Tier.TierPartitions() {
+		body.Partitions = append(body.Partitions, tierPartitionJSON(p))
+	}
+	cs := s.cfg.Tier.TierCache()
+	body.Cache.Hits, body.Cache.Misses, body.Cache.Evictions, body.Cache.Errors, body.Cache.Bytes = cs.Hits, cs.Misses, cs.Evictions, cs.Errors, cs.Bytes
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(body)
 }

@@ -9,9 +9,11 @@ import (
 	"github.com/twmb/franz-go/pkg/kadm"
 
 	"github.com/streamlite/streamlite/cmd/streamlite/internal/clientflags"
+	"github.com/streamlite/streamlite/engine/admin"
 )
 
 func newDescribeCommand(cf *clientflags.Flags) *cobra.Command {
+	var adminAddr *string
 	cmd := &cobra.Command{
 		Use:   "describe NAME",
 		Short: "Show a topic's partitions (leader, start and end offsets) and configs",
@@ -90,6 +92,13 @@ func newDescribeCommand(cf *clientflags.Flags) *cobra.Command {
 				return err
 			}
 
+			if remoteStorage(rc.Configs) {
+				fmt.Fprintln(out)
+				if err := describeTiered(ctx, cf, out, name, *adminAddr, d.Partitions.Numbers()); err != nil {
+					return err
+				}
+			}
+
 			fmt.Fprintln(out)
 			configs := rc.Configs
 			sort.Slice(configs, func(i, j int) bool { return configs[i].Key < configs[j].Key })
@@ -107,6 +116,8 @@ func newDescribeCommand(cf *clientflags.Flags) *cobra.Command {
 			return tw.Flush()
 		},
 	}
+	adminAddr = cmd.Flags().String("admin-addr", admin.DefaultAddr,
+		"the broker's admin HTTP address, for tiered storage's byte counts (env "+clientflags.EnvName("admin-addr")+")")
 	return cmd
 }
 
