@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
 
@@ -244,6 +245,21 @@ func TestTieredStorageDefaultFileStore(t *testing.T) {
 		t.Fatalf("nothing left local storage: earliest local %d", got)
 	}
 	consumeFrom0(t, b, "tiered", n)
+
+	// DeleteRecords below the local start moves the remote tier's start.
+	adm := b.Admin()
+	offs := kadm.Offsets{}
+	offs.Add(kadm.Offset{Topic: "tiered", Partition: 0, At: 100})
+	res, err := adm.DeleteRecords(context.Background(), offs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r, _ := res.Lookup("tiered", 0); r.Err != nil || r.LowWatermark != 100 {
+		t.Fatalf("DeleteRecords at 100 in the remote tier: %+v", r)
+	}
+	if got := listOffset(t, b, "tiered", -2); got != 100 {
+		t.Fatalf("earliest offset %d after DeleteRecords at 100", got)
+	}
 }
 
 // An object-store outage loses nothing and blocks nothing: with S3 killed,

@@ -10,10 +10,11 @@ import (
 //
 // Moves a partition's log start offset forward (-1 means the high watermark); whole segments
 // below it are deleted and the new start survives restarts. The response carries the new low
-// watermark. A topic with cleanup.policy=compact alone refuses with POLICY_VIOLATION, as Kafka
+// watermark. On a remote-storage topic the remote tier's start moves too, its objects below
+// deleted. A topic with cleanup.policy=compact alone refuses with POLICY_VIOLATION, as Kafka
 // does: its records go only by compaction.
 
-func (s *Server) handleDeleteRecords(req *kmsg.DeleteRecordsRequest) kmsg.Response {
+func (s *Server) handleDeleteRecords(r *request, req *kmsg.DeleteRecordsRequest) kmsg.Response {
 	resp := req.ResponseKind().(*kmsg.DeleteRecordsResponse)
 	for _, rt := range req.Topics {
 		st := kmsg.NewDeleteRecordsResponseTopic()
@@ -32,7 +33,7 @@ func (s *Server) handleDeleteRecords(req *kmsg.DeleteRecordsRequest) kmsg.Respon
 				sp.ErrorCode = unknownTopic
 			} else if compactOnly {
 				sp.ErrorCode = kerr.PolicyViolation.Code
-			} else if lw, err := t.Partition(rp.Partition).DeleteRecordsBefore(rp.Offset); err != nil {
+			} else if lw, err := t.Partition(rp.Partition).DeleteRecordsBeforeContext(r.ctx, rp.Offset); err != nil {
 				sp.ErrorCode = errorCode(err)
 			} else {
 				sp.LowWatermark = lw

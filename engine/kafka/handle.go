@@ -25,7 +25,7 @@ func (s *Server) handle(r *request) *reply {
 	case *kmsg.DeleteTopicsRequest:
 		resp = s.handleDeleteTopics(req)
 	case *kmsg.DeleteRecordsRequest:
-		resp = s.handleDeleteRecords(req)
+		resp = s.handleDeleteRecords(r, req)
 	case *kmsg.InitProducerIDRequest:
 		resp = s.handleInitProducerID(r, req)
 	case *kmsg.AddPartitionsToTxnRequest:

@@ -20,6 +20,9 @@ type RemoteTier interface {
 	// OffsetForTimestamp is the first offset of a batch whose max timestamp
 	// is >= ts, ok=false if the tier holds none.
 	OffsetForTimestamp(ctx context.Context, ts int64) (offset int64, ok bool, err error)
+	// DeleteBefore moves the tier's start to offset (DeleteRecords),
+	// deleting what lies wholly below it.
+	DeleteBefore(ctx context.Context, offset int64) error
 }
 
 // remoteRef holds an attached tier (atomic.Pointer needs a concrete type).
@@ -149,4 +152,28 @@ func (p *Partition) RemoteOffsetForTimestamp(ctx context.Context, ts int64) (off
 		from = next
 	}
 	return 0, 0, false, nil
+}
+
+// DeleteRecordsBeforeContext is DeleteRecordsBefore over both tiers: the
+// remote tier's start moves first (its objects below go), then the local
+// log's. It returns the new log start offset.
+func (p *Partition) DeleteRecordsBeforeContext(ctx context.Context, offset int64) (int64, error) {
+	if r := p.Remote(); r != nil && r.StartOffset() >= 0 {
+		target := offset
+		if target == -1 {
+			target = p.hw.Load()
+		}
+		if target < 0 || target > p.hw.Load() {
+			return 0, ErrOffsetOutOfRange
+		}
+		if target > r.StartOffset() {
+			if err := r.DeleteBefore(ctx, target); err != nil {
+				return 0, fmt.Errorf("log: deleting records below %d from the remote tier: %w", target, err)
+			}
+		}
+	}
+	if _, err := p.DeleteRecordsBefore(offset); err != nil {
+		return 0, err
+	}
+	return p.LogStartOffset(), nil
 }

@@ -18,6 +18,10 @@ func (f *fakeTier) Read(_ context.Context, offset int64, _ int, _ bool, buf []by
 func (f *fakeTier) OffsetForTimestamp(context.Context, int64) (int64, bool, error) {
 	return 0, false, nil
 }
+func (f *fakeTier) DeleteBefore(_ context.Context, offset int64) error {
+	f.start = min(offset, f.end)
+	return nil
+}
 
 // A RemoteStorage partition deletes local segments for local retention
 // only once the attached tier holds them, reports the tier's start as its
