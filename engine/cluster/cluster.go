@@ -425,6 +425,9 @@ func (c *Cluster) CreateTopic(spec CreateSpec, validateOnly bool) (*Topic, error
 			return nil, err
 		}
 	}
+	if err := checkConfigCombination(spec.Configs); err != nil {
+		return nil, err
+	}
 	c.adminMu.Lock()
 	defer c.adminMu.Unlock()
 	if c.isClosed() {
@@ -624,6 +627,9 @@ func (c *Cluster) AlterConfigs(name string, set map[string]string, del []string,
 		for _, k := range del {
 			delete(next, k)
 		}
+	}
+	if err := checkConfigCombination(next); err != nil {
+		return err
 	}
 	if validateOnly || maps.Equal(cur, next) {
 		return nil

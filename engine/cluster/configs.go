@@ -107,6 +107,17 @@ func ValidateTopicConfig(name, value string) error {
 	return nil
 }
 
+// checkConfigCombination refuses topic configs that are valid one by one
+// but not together (Kafka's wording): remote storage of a compacted topic,
+// whose closed segments the cleaner rewrites.
+func checkConfigCombination(set map[string]string) error {
+	remote := strings.EqualFold(strings.TrimSpace(effective(set, "remote.storage.enable")), "true")
+	if remote && log.ParseCleanupPolicy(effective(set, "cleanup.policy"))&log.CleanupCompact != 0 {
+		return fmt.Errorf("%w: remote log storage is only supported for topics with cleanup.policy=delete", ErrInvalidConfig)
+	}
+	return nil
+}
+
 // effective returns the value of name in set, or its default.
 func effective(set map[string]string, name string) string {
 	if v, ok := set[name]; ok {

@@ -206,6 +206,11 @@ func (m *tierManager) upload(ctx context.Context, t *Topic, k tierKey, tp *tierP
 		m.mu.Unlock()
 		tp.p.AttachRemote(r)
 	}
+	defer func() {
+		if err := tp.p.SetRemoteRange(tp.remote.StartOffset(), tp.remote.EndOffset()); err != nil && !errors.Is(err, log.ErrClosed) {
+			m.c.logger.Warn("tiered storage: recording the remote range", "topic", t.Name, "err", err)
+		}
+	}()
 	from := max(tp.remote.EndOffset(), 0)
 	limit := min(tp.p.HighWatermark(), tp.p.LastStableOffset())
 	uploaded := 0
@@ -244,6 +249,9 @@ func (m *tierManager) remoteRetention(ctx context.Context, now time.Time) {
 	for _, tp := range parts {
 		cfg := tp.p.Config()
 		n, err := tp.remote.EnforceRetention(ctx, now, cfg.RetentionMs, cfg.RetentionBytes, tp.p.Size())
+		if err == nil {
+			err = tp.p.SetRemoteRange(tp.remote.StartOffset(), tp.remote.EndOffset())
+		}
 		if err != nil {
 			m.c.logger.Warn("tiered storage: remote retention", "topic", tp.topic, "err", err)
 			continue

@@ -85,11 +85,13 @@ type Partition struct {
 	leo      atomic.Int64 // log end offset; stored with s held
 	hw       atomic.Int64 // high watermark; stored with f held
 	logStart atomic.Int64 // stored with a and s held
-	// remote is the attached remote tier (tiered storage), nil if none.
-	remote atomic.Pointer[remoteRef]
-	size   atomic.Int64 // bytes of all segments; stored with s held
-	closed atomic.Bool
-	dirty  atomic.Bool // queued on the flusher
+	// remote is the attached remote tier (tiered storage), nil if none;
+	// remoteRange the offsets it held at its last recorded change.
+	remote      atomic.Pointer[remoteRef]
+	remoteRange atomic.Pointer[remoteRange]
+	size        atomic.Int64 // bytes of all segments; stored with s held
+	closed      atomic.Bool
+	dirty       atomic.Bool // queued on the flusher
 
 	compacted atomic.Bool // the policy includes compaction; mirrors a.cfg
 	cleanStop atomic.Bool // set by Close and Remove: a running pass stops at the next batch
@@ -129,7 +131,14 @@ func Open(dir string, cfg Config, f *Flusher, logger *slog.Logger) (*Partition, 
 		return nil, fmt.Errorf("log: creating partition dir: %w", err)
 	}
 	p := newPartition(dir, cfg, f, logger)
-	if err := p.recover(); err != nil {
+	err := p.recover()
+	if err == nil {
+		if rerr := p.loadRemoteRange(); rerr != nil {
+			// Only a hint: the tier's manifest is the truth once attached.
+			logger.Warn("log: ignoring the recorded remote tier range", "dir", dir, "err", rerr)
+		}
+	}
+	if err != nil {
 		for _, s := range p.s.segs {
 			s.release()
 		}
@@ -334,10 +343,8 @@ func (p *Partition) LogEndOffset() int64 { return p.leo.Load() }
 // or the remote tier's start when an attached tier holds older offsets.
 func (p *Partition) LogStartOffset() int64 {
 	ls := p.logStart.Load()
-	if r := p.Remote(); r != nil {
-		if rs := r.StartOffset(); rs >= 0 && rs < ls {
-			return rs
-		}
+	if rs, _, _, ok := p.remoteBounds(); ok && rs < ls {
+		return rs
 	}
 	return ls
 }

@@ -2,7 +2,11 @@ package log
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
 )
 
 // RemoteTier is the part of a partition's log kept in an object store
@@ -28,6 +32,68 @@ type RemoteTier interface {
 // remoteRef holds an attached tier (atomic.Pointer needs a concrete type).
 type remoteRef struct{ RemoteTier }
 
+// remoteRangeName is the file, in a partition's directory, that remembers
+// which offsets the remote tier held at its last change, so a restarted
+// broker answers for them before the tier is attached again (its
+// manifest read from the object store).
+const remoteRangeName = "remote-tier.checkpoint"
+
+// remoteRange is the remote tier's offsets as last recorded: [start, end).
+type remoteRange struct{ start, end int64 }
+
+// ErrRemoteUnavailable is returned for offsets the remote tier holds while
+// it is not attached (the object store not reached yet since start): a
+// retriable condition, answered KAFKA_STORAGE_ERROR, not an out-of-range
+// offset that would send consumers to the local start.
+var ErrRemoteUnavailable = errors.New("log: the remote tier holding these offsets is not available yet")
+
+// SetRemoteRange records the offsets the remote tier holds, durably, for
+// the next start (see ErrRemoteUnavailable). The tier's owner calls it after
+// every change of the tier's start or end; start -1 means empty.
+func (p *Partition) SetRemoteRange(start, end int64) error {
+	rr := &remoteRange{start, end}
+	if old := p.remoteRange.Load(); old != nil && *old == *rr {
+		return nil
+	}
+	if p.dir != "" {
+		if err := writeFileSynced(p.dir, remoteRangeName, fmt.Sprintf("%d %d\n", start, end)); err != nil {
+			return fmt.Errorf("log: recording the remote tier's range: %w", err)
+		}
+	}
+	p.remoteRange.Store(rr)
+	return nil
+}
+
+// loadRemoteRange reads the remote range file, if any (file mode).
+func (p *Partition) loadRemoteRange() error {
+	b, err := os.ReadFile(filepath.Join(p.dir, remoteRangeName))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("log: reading %s: %w", remoteRangeName, err)
+	}
+	var rr remoteRange
+	if _, err := fmt.Sscanf(string(b), "%d %d\n", &rr.start, &rr.end); err != nil {
+		return fmt.Errorf("log: %s is damaged (%q): %w", remoteRangeName, b, err)
+	}
+	p.remoteRange.Store(&rr)
+	return nil
+}
+
+// remoteBounds returns the remote tier's [start, end): the attached tier's,
+// else the recorded range; ok=false when neither holds anything.
+func (p *Partition) remoteBounds() (start, end int64, attached, ok bool) {
+	if r := p.Remote(); r != nil {
+		start, end = r.StartOffset(), r.EndOffset()
+		return start, end, true, start >= 0
+	}
+	if rr := p.remoteRange.Load(); rr != nil && rr.start >= 0 {
+		return rr.start, rr.end, false, true
+	}
+	return 0, 0, false, false
+}
+
 // AttachRemote attaches the partition's remote tier. Until a tier is
 // attached, a RemoteStorage partition deletes nothing for local retention,
 // and reads below the local log start fail as out of range.
@@ -48,12 +114,11 @@ func (p *Partition) LocalLogStartOffset() int64 { return p.logStart.Load() }
 // InRemote reports whether offset is below the local log start and inside
 // the attached remote tier, so a fetch of it is served by ReadRemote.
 func (p *Partition) InRemote(offset int64) bool {
-	r := p.Remote()
-	if r == nil || offset >= p.logStart.Load() {
+	if offset >= p.logStart.Load() {
 		return false
 	}
-	start, end := r.StartOffset(), r.EndOffset()
-	return start >= 0 && offset >= start && offset < end
+	start, end, _, ok := p.remoteBounds()
+	return ok && offset >= start && offset < end
 }
 
 // ReadRemote reads from the remote tier as Read reads locally, for an
@@ -62,7 +127,11 @@ func (p *Partition) ReadRemote(ctx context.Context, offset int64, maxBytes int, 
 	if !p.InRemote(offset) {
 		return buf, ErrOffsetOutOfRange
 	}
-	out, err := p.Remote().Read(ctx, offset, maxBytes, minOne, buf)
+	r := p.Remote()
+	if r == nil {
+		return buf, ErrRemoteUnavailable
+	}
+	out, err := r.Read(ctx, offset, maxBytes, minOne, buf)
 	if err != nil {
 		return buf, fmt.Errorf("log: reading offset %d from the remote tier: %w", offset, err)
 	}
@@ -112,10 +181,14 @@ func (p *Partition) ClosedSegments(from, limit int64) []SegmentFiles {
 // its timestamp; ok=false when the tier holds none (the caller then asks
 // the local log). The tier finds the batch; its records are decoded here.
 func (p *Partition) RemoteOffsetForTimestamp(ctx context.Context, ts int64) (offset, timestamp int64, ok bool, err error) {
-	r := p.Remote()
-	if r == nil || r.StartOffset() < 0 || r.StartOffset() >= p.logStart.Load() {
+	start0, _, attached, ok := p.remoteBounds()
+	if !ok || start0 >= p.logStart.Load() {
 		return 0, 0, false, nil
 	}
+	if !attached {
+		return 0, 0, false, ErrRemoteUnavailable
+	}
+	r := p.Remote()
 	start, found, err := r.OffsetForTimestamp(ctx, ts)
 	if err != nil || !found {
 		return 0, 0, false, err
@@ -169,6 +242,9 @@ func (p *Partition) DeleteRecordsBeforeContext(ctx context.Context, offset int64
 		if target > r.StartOffset() {
 			if err := r.DeleteBefore(ctx, target); err != nil {
 				return 0, fmt.Errorf("log: deleting records below %d from the remote tier: %w", target, err)
+			}
+			if err := p.SetRemoteRange(r.StartOffset(), r.EndOffset()); err != nil {
+				return 0, err
 			}
 		}
 	}

@@ -2,6 +2,7 @@ package log
 
 import (
 	"context"
+	"errors"
 	"testing"
 	"time"
 )
@@ -70,5 +71,55 @@ func TestRemoteStorageLocalRetention(t *testing.T) {
 	}
 	if got := p.ClosedSegments(tier.end, p.HighWatermark()); len(got) == 0 || got[0].Base != closed[2].Base {
 		t.Fatalf("ClosedSegments from the tier's end = %+v", got)
+	}
+}
+
+// The remote range recorded by SetRemoteRange survives a reopen: before a
+// tier is attached again the partition reports the tier's start, counts
+// its offsets as remote and answers reads of them ErrRemoteUnavailable
+// (retriable), never out of range.
+func TestRemoteRangeAcrossRestart(t *testing.T) {
+	dir := t.TempDir()
+	fl := NewFlusher(FlushNone, 0, testLogger(t))
+	defer fl.Close()
+	cfg := Config{SegmentBytes: 1000, RemoteStorage: true, LocalRetentionBytes: 1, RetentionBytes: -1}
+	p, err := Open(dir, cfg, fl, testLogger(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 20 {
+		s := spec(5)
+		s.valueSize = 50
+		mustAppend(t, p, buildBatch(t, s), time.Now())
+	}
+	closed := p.ClosedSegments(0, p.HighWatermark())
+	tier := &fakeTier{start: 0, end: closed[1].Next}
+	p.AttachRemote(tier)
+	if err := p.SetRemoteRange(tier.start, tier.end); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.EnforceRetention(time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Close(); err != nil {
+		t.Fatal(err)
+	}
+	p, err = Open(dir, cfg, fl, testLogger(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	if p.LogStartOffset() != 0 || p.LocalLogStartOffset() != closed[2].Base {
+		t.Fatalf("after reopen: start %d, local start %d", p.LogStartOffset(), p.LocalLogStartOffset())
+	}
+	if !p.InRemote(1) {
+		t.Fatal("offset 1 is not counted as remote")
+	}
+	if _, err := p.ReadRemote(context.Background(), 1, 100, true, nil); !errors.Is(err, ErrRemoteUnavailable) {
+		t.Fatalf("read before the tier is attached: %v", err)
+	}
+	p.AttachRemote(tier)
+	if b, err := p.ReadRemote(context.Background(), 1, 100, true, nil); err != nil || len(b) != 1 {
+		t.Fatalf("read after attach: %v %v", b, err)
 	}
 }
