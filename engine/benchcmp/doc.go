@@ -34,4 +34,12 @@
 //	STREAMLITE_BENCH_COMPARE=1      run TestCompareBrokers (skipped otherwise)
 //	STREAMLITE_BENCH_RECORDS=N      records per produce run and per read (default 200000)
 //	STREAMLITE_BENCH_ROUNDS=R       rounds of TestCompareBrokers (default 3)
+//
+// Two more comparisons measure streamlite against itself: what the schema check on produce
+// costs (no check, id mode, decode mode) and what reading from the remote tier of tiered
+// storage costs (cold cache after a restart, warm cache, and the same data read locally; on
+// the file store, and on S3 through versitygw with STREAMLITE_BENCH_TIERED_S3=1):
+//
+//	STREAMLITE_BENCH_SCHEMA=1 go test ./engine/benchcmp/ -run CompareSchemaCheck -v
+//	STREAMLITE_BENCH_TIERED=1 STREAMLITE_BENCH_TIERED_S3=1 go test ./engine/benchcmp/ -run CompareTieredRead -v
 package benchcmp
