@@ -234,17 +234,30 @@ func TestTieredStorageDefaultFileStore(t *testing.T) {
 	cl := b.Client(kgo.DefaultProduceTopic("tiered"), kgo.ProducerBatchCompression(kgo.NoCompression()))
 	defer cl.Close()
 	rs := make([]*kgo.Record, n)
+	base := time.Now().Add(-time.Hour).Truncate(time.Millisecond)
 	for i := range rs {
-		rs[i] = &kgo.Record{Value: tieredValue(i)}
+		rs[i] = &kgo.Record{Value: tieredValue(i), Timestamp: base.Add(time.Duration(i) * time.Millisecond)}
 	}
 	if err := cl.ProduceSync(context.Background(), rs...).FirstErr(); err != nil {
 		t.Fatal(err)
 	}
 	waitUploaded(t, b)
-	if got := listOffset(t, b, "tiered", -4); got <= 0 {
-		t.Fatalf("nothing left local storage: earliest local %d", got)
+	localStart := listOffset(t, b, "tiered", -4)
+	if localStart <= 0 {
+		t.Fatalf("nothing left local storage: earliest local %d", localStart)
 	}
 	consumeFrom0(t, b, "tiered", n)
+
+	// offsetsForTimes finds records in either tier.
+	for _, want := range []int64{0, 123, localStart - 1, localStart, int64(n) - 1} {
+		got, err := b.Admin().ListOffsetsAfterMilli(context.Background(), base.Add(time.Duration(want)*time.Millisecond).UnixMilli(), "tiered")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if o, _ := got.Lookup("tiered", 0); o.Err != nil || o.Offset != want {
+			t.Errorf("offset for the timestamp of record %d: %+v", want, o)
+		}
+	}
 
 	// DeleteRecords below the local start moves the remote tier's start.
 	adm := b.Admin()

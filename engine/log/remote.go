@@ -181,8 +181,8 @@ func (p *Partition) ClosedSegments(from, limit int64) []SegmentFiles {
 // its timestamp; ok=false when the tier holds none (the caller then asks
 // the local log). The tier finds the batch; its records are decoded here.
 func (p *Partition) RemoteOffsetForTimestamp(ctx context.Context, ts int64) (offset, timestamp int64, ok bool, err error) {
-	start0, _, attached, ok := p.remoteBounds()
-	if !ok || start0 >= p.logStart.Load() {
+	start0, _, attached, held := p.remoteBounds()
+	if !held || start0 >= p.logStart.Load() {
 		return 0, 0, false, nil
 	}
 	if !attached {
