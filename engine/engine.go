@@ -112,6 +112,10 @@ type Config struct {
 	RemoteStorage string
 	// RemoteStorageOptions override what the RemoteStorage URL and the AWS environment say.
 	RemoteStorageOptions objstore.OpenOptions
+	// RemoteStorageDefault, when true, makes remote.storage.enable=true the cluster-wide
+	// default of topics (the broker config log.remote.storage.enable, kept in the metadata
+	// log); false leaves whatever was set before.
+	RemoteStorageDefault bool
 	// RemoteCacheBytes bounds the local cache of remote reads (DataDir/remote-cache); 0
 	// means 256 MiB.
 	RemoteCacheBytes int64
@@ -227,6 +231,11 @@ func Start(ctx context.Context, cfg Config) (*Broker, error) {
 		return nil, err
 	}
 	mirror.Store(b.cluster)
+	if cfg.RemoteStorageDefault {
+		if err := b.cluster.AlterBrokerConfigs(map[string]string{"log.remote.storage.enable": "true"}, nil, false, false); err != nil {
+			return nil, fmt.Errorf("engine: making remote storage the default: %w", err)
+		}
+	}
 	b.groups, err = group.New(group.Config{
 		Cluster: b.cluster,
 		Logger:  cfg.Logger.With("part", "group"),

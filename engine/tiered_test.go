@@ -350,3 +350,35 @@ func TestTieredStorageS3Outage(t *testing.T) {
 	}
 	consumeFrom0(t, b, "tiered", n)
 }
+
+// With the broker-wide default on, a topic created without configs is
+// tiered; compacted and internal topics are not.
+func TestTieredStorageBrokerDefault(t *testing.T) {
+	t.Parallel()
+	b := enginetest.New(t, enginetest.Durable(), enginetest.RemoteStorageDefault(),
+		enginetest.TopicWithConfigs("plain", 1, map[string]string{"segment.bytes": strconv.Itoa(tieredSegmentBytes)}),
+		enginetest.TopicWithConfigs("compacted", 1, map[string]string{"cleanup.policy": "compact"}))
+	cl := b.Client(kgo.ProducerBatchCompression(kgo.NoCompression()), kgo.ConsumerGroup("g"), kgo.ConsumeTopics("plain"))
+	defer cl.Close()
+	for i := range 600 {
+		if err := cl.ProduceSync(context.Background(), &kgo.Record{Topic: "plain", Value: tieredValue(i)}, &kgo.Record{Topic: "compacted", Key: []byte("k"), Value: []byte("v")}).FirstErr(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cl.PollFetches(context.Background()) // creates __consumer_offsets
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		sts := b.Engine().TierStatus()
+		var topics []string
+		for _, st := range sts {
+			topics = append(topics, st.Topic)
+		}
+		if len(sts) == 1 && sts[0].Topic == "plain" && sts[0].RemoteBytes > 0 {
+			return
+		}
+		if len(sts) > 1 || time.Now().After(deadline) {
+			t.Fatalf("tiered partitions %v (%+v), want only plain's, uploaded", topics, sts)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}

@@ -31,13 +31,18 @@ var brokerTopicDefaults = map[string]string{
 	"log.cleaner.min.cleanable.ratio":   "min.cleanable.dirty.ratio",
 	"log.cleaner.min.compaction.lag.ms": "min.compaction.lag.ms",
 	"log.cleanup.policy":                "cleanup.policy",
-	"log.message.timestamp.type":        "message.timestamp.type",
-	"log.retention.bytes":               "retention.bytes",
-	"log.retention.ms":                  "retention.ms",
-	"log.roll.ms":                       "segment.ms",
-	"log.segment.bytes":                 "segment.bytes",
-	"message.max.bytes":                 "max.message.bytes",
-	"min.insync.replicas":               "min.insync.replicas",
+	"log.local.retention.bytes":         "local.retention.bytes",
+	"log.local.retention.ms":            "local.retention.ms",
+	// Kafka has no broker-wide default of remote.storage.enable; this is
+	// streamlite's, so tiering can be on for every topic at once.
+	"log.remote.storage.enable":  "remote.storage.enable",
+	"log.message.timestamp.type": "message.timestamp.type",
+	"log.retention.bytes":        "retention.bytes",
+	"log.retention.ms":           "retention.ms",
+	"log.roll.ms":                "segment.ms",
+	"log.segment.bytes":          "segment.bytes",
+	"message.max.bytes":          "max.message.bytes",
+	"min.insync.replicas":        "min.insync.replicas",
 }
 
 // staticBrokerConfigs are broker configs Kafka knows that a streamlite broker sets only at

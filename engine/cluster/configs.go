@@ -107,6 +107,14 @@ func ValidateTopicConfig(name, value string) error {
 	return nil
 }
 
+// remoteStorage reports whether configs make a topic tiered: remote.storage.enable=true
+// and no compaction (a broker-wide default of true leaves compacted topics, the internal
+// ones among them, local).
+func remoteStorage(set map[string]string) bool {
+	return strings.EqualFold(strings.TrimSpace(effective(set, "remote.storage.enable")), "true") &&
+		log.ParseCleanupPolicy(effective(set, "cleanup.policy"))&log.CleanupCompact == 0
+}
+
 // checkConfigCombination refuses topic configs that are valid one by one
 // but not together (Kafka's wording): remote storage of a compacted topic,
 // whose closed segments the cleaner rewrites.
@@ -151,7 +159,7 @@ func logConfig(set map[string]string) log.Config {
 		MinCleanableDirtyRatio: float64(zeroAsNegative(effectiveFloat(set, "min.cleanable.dirty.ratio"))),
 		MinCompactionLagMs:     effectiveInt(set, "min.compaction.lag.ms"),
 		MaxCompactionLagMs:     effectiveInt(set, "max.compaction.lag.ms"),
-		RemoteStorage:          strings.EqualFold(strings.TrimSpace(effective(set, "remote.storage.enable")), "true"),
+		RemoteStorage:          remoteStorage(set),
 		LocalRetentionMs:       effectiveInt(set, "local.retention.ms"),
 		LocalRetentionBytes:    effectiveInt(set, "local.retention.bytes"),
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"strings"
 	"sync"
 	"time"
 
@@ -324,8 +325,8 @@ func (c *Cluster) TierStatus() []TierStatus {
 	return out
 }
 
-// remoteStorage reports whether the topic has remote.storage.enable=true.
+// remoteStorage reports whether the topic is tiered: remote.storage.enable=true
+// (its own or the broker-wide default), not compacted, not internal.
 func (t *Topic) remoteStorage() bool {
-	v, _ := t.ConfigSource("remote.storage.enable")
-	return v == "true"
+	return !strings.HasPrefix(t.Name, "__") && remoteStorage(t.configs.Load().merged())
 }

@@ -199,3 +199,7 @@ func RemoteStorage(url string, opts objstore.OpenOptions) Option {
 func RetentionCheckInterval(d time.Duration) Option {
 	return func(o *options) { o.cfg.RetentionCheckInterval = d }
 }
+
+// RemoteStorageDefault makes remote.storage.enable=true the default of every topic (the
+// broker config log.remote.storage.enable).
+func RemoteStorageDefault() Option { return func(o *options) { o.cfg.RemoteStorageDefault = true } }

@@ -44,6 +44,7 @@ type flags struct {
 	s3Endpoint        string
 	s3Region          string
 	remoteCacheBytes  int64
+	remoteDefault     bool
 }
 
 // NewCommand returns the `up` command.
@@ -85,6 +86,7 @@ no format step are needed. Every flag also reads STREAMLITE_<FLAG> from the envi
 	fl.StringVar(&f.remoteStorage, "remote-storage", "", "object store of tiered storage (remote.storage.enable topics): file://DIR or s3://bucket/prefix; default file://DATA_DIR/remote")
 	fl.StringVar(&f.s3Endpoint, "s3-endpoint", "", "S3 endpoint URL for an S3-compatible server (MinIO, versitygw, ...); credentials from the AWS environment")
 	fl.StringVar(&f.s3Region, "s3-region", "", "S3 region (default: the AWS environment's, else us-east-1)")
+	fl.BoolVar(&f.remoteDefault, "remote-storage-default", false, "make remote.storage.enable=true the default of every topic (broker config log.remote.storage.enable)")
 	fl.Int64Var(&f.remoteCacheBytes, "remote-cache-bytes", 256<<20, "bytes of the local cache of tiered storage reads")
 	return cmd
 }
@@ -110,6 +112,7 @@ func run(cmd *cobra.Command, f flags) error {
 		RemoteStorage:          f.remoteStorage,
 		RemoteStorageOptions:   objstore.OpenOptions{Endpoint: f.s3Endpoint, Region: f.s3Region},
 		RemoteCacheBytes:       f.remoteCacheBytes,
+		RemoteStorageDefault:   f.remoteDefault,
 		Logger:                 logger,
 	}
 	if f.anyPort {
