@@ -18,6 +18,7 @@ import (
 	"github.com/streamlite/streamlite/cmd/streamlite/internal/group"
 	"github.com/streamlite/streamlite/cmd/streamlite/internal/meta"
 	"github.com/streamlite/streamlite/cmd/streamlite/internal/produce"
+	"github.com/streamlite/streamlite/cmd/streamlite/internal/restore"
 	"github.com/streamlite/streamlite/cmd/streamlite/internal/schema"
 	"github.com/streamlite/streamlite/cmd/streamlite/internal/topic"
 	"github.com/streamlite/streamlite/cmd/streamlite/internal/txn"
@@ -58,6 +59,7 @@ func newRootCommand() *cobra.Command {
 		consume.NewCommand(),
 		bench.NewCommand(),
 		schema.NewCommand(),
+		restore.NewCommand(),
 	)
 	return root
 }

@@ -259,7 +259,17 @@ func Open(opts Options) (*Cluster, error) {
 	return c, nil
 }
 
-func (c *Cluster) topicDirName(t *Topic) string { return t.Name + "~" + t.IDString() }
+func (c *Cluster) topicDirName(t *Topic) string { return TopicDirName(t.Name, t.ID) }
+
+// TopicDirName is the name of a topic's directory under DATA/topics: its
+// name and id, so a topic created again under the same name never meets
+// the old one's files. Its partitions are the subdirectories 0, 1, ...
+func TopicDirName(name string, id [16]byte) string { return name + "~" + hex.EncodeToString(id[:]) }
+
+// PartitionDir is the directory of a topic's partition in dataDir.
+func PartitionDir(dataDir, name string, id [16]byte, partition int32) string {
+	return filepath.Join(dataDir, "topics", TopicDirName(name, id), strconv.Itoa(int(partition)))
+}
 
 func (c *Cluster) topicsDir() string { return filepath.Join(c.opts.DataDir, "topics") }
 

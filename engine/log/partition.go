@@ -135,7 +135,7 @@ func Open(dir string, cfg Config, f *Flusher, logger *slog.Logger) (*Partition, 
 	if err == nil {
 		if rerr := p.loadRemoteRange(); rerr != nil {
 			// Only a hint: the tier's manifest is the truth once attached.
-			logger.Warn("log: ignoring the recorded remote tier range", "dir", dir, "err", rerr)
+			p.logger.Warn("log: ignoring the recorded remote tier range", "dir", dir, "err", rerr)
 		}
 	}
 	if err != nil {

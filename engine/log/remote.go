@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strconv"
 )
 
 // RemoteTier is the part of a partition's log kept in an object store
@@ -252,4 +253,23 @@ func (p *Partition) DeleteRecordsBeforeContext(ctx context.Context, offset int64
 		return 0, err
 	}
 	return p.LogStartOffset(), nil
+}
+
+// PrepareRemoteOnly makes dir (created if needed) a partition directory
+// that opens as an empty log starting at end whose remote tier holds
+// [start, end) (start -1: nothing), durably: how a restore rebuilds a
+// partition whose records are all in the object store.
+func PrepareRemoteOnly(dir string, start, end int64) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("log: creating %s: %w", dir, err)
+	}
+	if err := writeFileSynced(dir, checkpointName, strconv.FormatInt(end, 10)+"\n"); err != nil {
+		return fmt.Errorf("log: writing the log start checkpoint in %s: %w", dir, err)
+	}
+	if start >= 0 {
+		if err := writeFileSynced(dir, remoteRangeName, fmt.Sprintf("%d %d\n", start, end)); err != nil {
+			return fmt.Errorf("log: writing the remote range in %s: %w", dir, err)
+		}
+	}
+	return nil
 }
