@@ -382,3 +382,71 @@ func TestTieredStorageBrokerDefault(t *testing.T) {
 		time.Sleep(50 * time.Millisecond)
 	}
 }
+
+// read_committed consumers of tiered data still skip aborted transactions,
+// before and after a restart: the aborted-transaction list covers the
+// remote tier's offsets, not just the local ones.
+func TestTieredStorageReadCommitted(t *testing.T) {
+	t.Parallel()
+	b := enginetest.New(t, enginetest.Durable(),
+		enginetest.TopicWithConfigs("txns", 1, map[string]string{
+			"remote.storage.enable": "true",
+			"segment.bytes":         "65536",
+			"local.retention.bytes": "65536",
+		}))
+	ctx := context.Background()
+	tx := b.Client(kgo.TransactionalID("tiered-txn"), kgo.DefaultProduceTopic("txns"), kgo.ProducerBatchCompression(kgo.NoCompression()))
+	defer tx.Close()
+	var want []string
+	for round := range 20 {
+		if err := tx.BeginTransaction(); err != nil {
+			t.Fatal(err)
+		}
+		commit := round%2 == 0
+		for i := range 50 {
+			v := fmt.Sprintf("%d-%d-%t-%s", round, i, commit, bytes.Repeat([]byte{'x'}, 500))
+			if err := tx.ProduceSync(ctx, &kgo.Record{Value: []byte(v)}).FirstErr(); err != nil {
+				t.Fatal(err)
+			}
+			if commit {
+				want = append(want, v)
+			}
+		}
+		if err := tx.EndTransaction(ctx, kgo.TransactionEndTry(commit)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	read := func() {
+		t.Helper()
+		deadline := time.Now().Add(30 * time.Second)
+		for listOffset(t, b, "txns", -4) == 0 {
+			if time.Now().After(deadline) {
+				t.Fatalf("nothing was tiered: %+v", b.Engine().TierStatus())
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		cctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		defer cancel()
+		c := b.Client(kgo.ConsumeTopics("txns"), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()), kgo.FetchIsolationLevel(kgo.ReadCommitted()))
+		defer c.Close()
+		var got []string
+		for len(got) < len(want) {
+			fs := c.PollFetches(cctx)
+			if err := fs.Err0(); err != nil {
+				t.Fatalf("after %d records: %v", len(got), err)
+			}
+			fs.EachRecord(func(r *kgo.Record) { got = append(got, string(r.Value)) })
+		}
+		for i := range want {
+			if got[i] != want[i] {
+				t.Fatalf("read_committed record %d is %.20q, want %.20q", i, got[i], want[i])
+			}
+		}
+		if len(got) != len(want) {
+			t.Fatalf("read_committed got %d records, want %d", len(got), len(want))
+		}
+	}
+	read()
+	b.Restart()
+	read()
+}

@@ -131,14 +131,13 @@ func Open(dir string, cfg Config, f *Flusher, logger *slog.Logger) (*Partition, 
 		return nil, fmt.Errorf("log: creating partition dir: %w", err)
 	}
 	p := newPartition(dir, cfg, f, logger)
-	err := p.recover()
-	if err == nil {
-		if rerr := p.loadRemoteRange(); rerr != nil {
-			// Only a hint: the tier's manifest is the truth once attached.
-			p.logger.Warn("log: ignoring the recorded remote tier range", "dir", dir, "err", rerr)
-		}
+	// The remote range first: recovery keeps the aborted transactions the
+	// remote tier's offsets still need.
+	if rerr := p.loadRemoteRange(); rerr != nil {
+		// Only a hint: the tier's manifest is the truth once attached.
+		p.logger.Warn("log: ignoring the recorded remote tier range", "dir", dir, "err", rerr)
 	}
-	if err != nil {
+	if err := p.recover(); err != nil {
 		for _, s := range p.s.segs {
 			s.release()
 		}

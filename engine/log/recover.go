@@ -165,7 +165,7 @@ func (p *Partition) recover() error {
 	if err := p.recoverProducers(snaps); err != nil {
 		return err
 	}
-	p.pruneAbortedLocked(p.logStart.Load())
+	p.pruneAbortedLocked(p.abortedFloor())
 	// What recovery found may still sit only in the page cache (a killed
 	// process): make it durable before serving it as the high watermark.
 	if err := act.st.sync(); err != nil {

@@ -273,3 +273,8 @@ func PrepareRemoteOnly(dir string, start, end int64) error {
 	}
 	return nil
 }
+
+// abortedFloor is where aborted transactions may be forgotten: below the
+// log start over both tiers, since read_committed fetches of the remote
+// tier still need to know which of its batches were aborted.
+func (p *Partition) abortedFloor() int64 { return p.LogStartOffset() }

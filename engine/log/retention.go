@@ -107,7 +107,7 @@ func (p *Partition) EnforceRetention(now time.Time) (int, error) {
 		p.s.Lock()
 		p.logStart.Store(start)
 		p.s.Unlock()
-		p.pruneAbortedLocked(start)
+		p.pruneAbortedLocked(p.abortedFloor())
 	}
 	return n, p.dropFrontLocked(n)
 }
