@@ -450,3 +450,52 @@ func TestTieredStorageReadCommitted(t *testing.T) {
 	b.Restart()
 	read()
 }
+
+// A broker restarted while S3 is down still reports the remote tier's
+// start as the earliest offset, and a consumer from offset 0 waits for the
+// tier (retriable errors) instead of skipping to the local start; once S3
+// is back it reads everything.
+func TestTieredStorageRestartWithS3Down(t *testing.T) {
+	srv := s3test.Start(t)
+	bucket := srv.Bucket(t)
+	b := enginetest.New(t, enginetest.Durable(),
+		enginetest.RemoteStorage("s3://"+bucket+"/down", objstore.OpenOptions{
+			Endpoint: srv.Endpoint, AccessKey: srv.AccessKey, SecretKey: srv.SecretKey,
+		}),
+		enginetest.TopicWithConfigs("tiered", 1, map[string]string{
+			"remote.storage.enable": "true",
+			"segment.bytes":         strconv.Itoa(tieredSegmentBytes),
+			"local.retention.bytes": strconv.Itoa(tieredLocalBytes),
+		}))
+	cl := b.Client(kgo.DefaultProduceTopic("tiered"), kgo.ProducerBatchCompression(kgo.NoCompression()), kgo.ProducerBatchMaxBytes(64<<10))
+	n := 4 << 10
+	rs := make([]*kgo.Record, n)
+	for i := range rs {
+		rs[i] = &kgo.Record{Value: tieredValue(i)}
+	}
+	if err := cl.ProduceSync(context.Background(), rs...).FirstErr(); err != nil {
+		t.Fatal(err)
+	}
+	cl.Close()
+	waitUploaded(t, b)
+
+	srv.Kill()
+	b.Restart()
+	if got := listOffset(t, b, "tiered", -2); got != 0 {
+		t.Fatalf("earliest offset %d after a restart with S3 down, want 0", got)
+	}
+	// While S3 is down, a consumer from the start gets nothing: never a
+	// record past the tiered offsets.
+	early := b.Client(kgo.ConsumeTopics("tiered"), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
+	pctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	fs := early.PollFetches(pctx)
+	cancel()
+	fs.EachRecord(func(r *kgo.Record) {
+		if r.Offset != 0 {
+			t.Fatalf("with S3 down the first record read is at offset %d", r.Offset)
+		}
+	})
+	early.Close()
+	srv.Restart()
+	consumeFrom0(t, b, "tiered", n)
+}
