@@ -169,7 +169,14 @@ func (t *Topic) setConfigs(set, broker map[string]string) log.Config {
 	t.minISR.Store(int32(effectiveInt(eff, "min.insync.replicas")))
 	rules := schema.ProduceRulesFromConfigs(eff)
 	t.schemas.Store(&rules)
-	return logConfig(eff)
+	lc := logConfig(eff)
+	if strings.HasPrefix(t.Name, "__") {
+		// Internal topics stay local whatever a broker-wide default says:
+		// the tier manager never uploads them, so their local retention must
+		// not wait for it.
+		lc.RemoteStorage = false
+	}
+	return lc
 }
 
 // Cluster is the set of topics with their logs. Its methods are safe for concurrent use.
