@@ -1,0 +1,22 @@
+// Package engine is streamlite's SQL engine: the catalog of streams and
+// tables, the planner of persistent queries, and their runtime.
+//
+// This first part runs in driver mode, the one ksqlDB's query-validation
+// tests score: topics in memory, each input record fully processed by every
+// persistent query (in statement order, a query reading another's sink
+// seeing all of its output) before the next, stream time moved only by
+// record timestamps. It plans CREATE STREAM|TABLE, stateless CREATE STREAM
+// AS SELECT and INSERT INTO ... SELECT (projection, WHERE, PARTITION BY,
+// pseudocolumns ROWTIME/ROWPARTITION/ROWOFFSET, header columns) over the
+// v1 formats (KAFKA, JSON, DELIMITED, NONE; package serde) with package
+// expr's expressions. A record that does not deserialize is skipped and
+// counted (Engine.Skipped), never stops a query.
+//
+// Not planned yet: aggregations and GROUP BY, windows, joins, tables as
+// query inputs, INSERT VALUES, SHOW/DESCRIBE, and the Kafka-protocol
+// runtime (consumer groups, changelog-backed state, transactions) that
+// `streamlite up` and `streamlite sql-server` will run.
+//
+// TestQTT runs the conformance corpus against it (go test ./sql/engine/ -run
+// QTT -v; STREAMLITE_QTT_DIR names another corpus of the same layout).
+package engine

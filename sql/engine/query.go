@@ -1,0 +1,388 @@
+package engine
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/streamlite/streamlite/sql/ast"
+	"github.com/streamlite/streamlite/sql/expr"
+	"github.com/streamlite/streamlite/sql/serde"
+	"github.com/streamlite/streamlite/sql/types"
+)
+
+// query is a persistent query: a stateless select (filter, project,
+// re-key) from one stream into a sink. Aggregations, windows and joins
+// are not planned yet.
+type query struct {
+	from   *Source
+	sink   *Source
+	where  expr.Compiled // nil for none
+	keys   []expr.Compiled
+	values []expr.Compiled
+	// offset is the next input record to process.
+	offset int
+}
+
+// createAsSelect runs CREATE STREAM|TABLE name [WITH] AS SELECT.
+func (e *Engine) createAsSelect(s *ast.CreateAsSelect) error {
+	if _, ok := e.sources[s.Name]; ok && !s.OrReplace {
+		if s.IfNotExists {
+			return nil
+		}
+		return statementErr("Cannot add %s '%s': A source with the same name already exists", strings.ToLower(s.Kind.String()), s.Name)
+	}
+	w := propsOf(s.Properties)
+	sink := &Source{Name: s.Name, Table: s.Kind == ast.KindTable, WrapSingleValue: true}
+	sink.Topic = s.Name
+	if p := e.props["ksql.output.topic.name.prefix"]; p != "" {
+		sink.Topic = p + s.Name
+	}
+	if t, ok := w.str("KAFKA_TOPIC"); ok {
+		sink.Topic = t
+	}
+	q, err := e.plan(s.Query, sink, w)
+	if err != nil {
+		return err
+	}
+	if sink.Table {
+		return statementErr("CREATE TABLE AS SELECT without GROUP BY is not supported yet")
+	}
+	parts, _, err := w.int("PARTITIONS")
+	if err != nil {
+		return statementErr("%v", err)
+	}
+	e.CreateTopic(sink.Topic, parts)
+	e.addSource(sink)
+	e.queries = append(e.queries, q)
+	return nil
+}
+
+// insertInto runs INSERT INTO sink SELECT.
+func (e *Engine) insertInto(s *ast.InsertInto) error {
+	target, ok := e.sources[s.Target]
+	if !ok {
+		return statementErr("%s does not exist.", s.Target)
+	}
+	probe := &Source{Name: target.Name, Topic: target.Topic, Table: target.Table, WrapSingleValue: target.WrapSingleValue}
+	q, err := e.plan(s.Query, probe, withProps{"KEY_FORMAT": lit(string(target.KeyFormat)), "VALUE_FORMAT": lit(string(target.ValueFormat))})
+	if err != nil {
+		return err
+	}
+	if probe.SchemaString() != target.SchemaString() {
+		return statementErr("Incompatible schema between results and sink.\nResult schema is %s\nSink schema is %s", probe.SchemaString(), target.SchemaString())
+	}
+	q.sink = target
+	e.queries = append(e.queries, q)
+	return nil
+}
+
+func lit(s string) *ast.Literal { return &ast.Literal{Kind: ast.LitString, Text: s} }
+
+// plan type-checks a stateless query and fills in sink's columns and
+// formats.
+func (e *Engine) plan(qa *ast.Query, sink *Source, w withProps) (*query, error) {
+	ref, ok := qa.From.(*ast.SourceRef)
+	if !ok {
+		return nil, statementErr("joins are not supported yet")
+	}
+	if qa.Window != nil || len(qa.GroupBy) > 0 || qa.Having != nil {
+		return nil, statementErr("aggregations and windows are not supported yet")
+	}
+	from, ok := e.sources[ref.Name]
+	if !ok {
+		return nil, statementErr("%s does not exist.", ref.Name)
+	}
+	if from.Table {
+		return nil, statementErr("queries on tables are not supported yet")
+	}
+	qual := ref.Name
+	if ref.Alias != "" {
+		qual = ref.Alias
+	}
+	scope := scopeOf(from, qual)
+	opts := expr.Options{Props: e.props}
+	q := &query{from: from, sink: sink}
+	if qa.Where != nil {
+		c, err := expr.Compile(qa.Where, scope, opts)
+		if err != nil {
+			return nil, statementErr("%v", err)
+		}
+		if c.Type().Kind != types.KindBoolean {
+			return nil, statementErr("Type error in WHERE expression: Should evaluate to boolean but is %s (%s) instead.", ast.Format(qa.Where), c.Type())
+		}
+		q.where = c
+	}
+
+	// The select list, * expanded; the source's key columns pass through
+	// as the sink's key unless PARTITION BY re-keys.
+	type item struct {
+		name string
+		e    ast.Expr
+	}
+	var items []item
+	generated := 0
+	for _, si := range qa.Select {
+		if all, ok := si.Expr.(*ast.AllColumns); ok {
+			if all.Qualifier != "" && all.Qualifier != qual {
+				return nil, statementErr("Source %s not found.", all.Qualifier)
+			}
+			for _, c := range from.Columns {
+				if c.NS == NSHeaders || c.NS == NSHeader {
+					continue
+				}
+				items = append(items, item{c.Name, &ast.ColumnRef{Name: c.Name}})
+			}
+			continue
+		}
+		name := si.Alias
+		if name == "" {
+			if cr, ok := si.Expr.(*ast.ColumnRef); ok {
+				name = cr.Name
+			} else {
+				name = fmt.Sprintf("KSQL_COL_%d", generated)
+				generated++
+			}
+		}
+		items = append(items, item{name, si.Expr})
+	}
+	keyNames := map[string]bool{}
+	if len(qa.PartitionBy) == 0 {
+		for _, k := range from.keyColumns() {
+			keyNames[k.Name] = true
+		}
+	}
+	var keyCols, valCols []Column
+	seen := map[string]bool{}
+	for _, it := range items {
+		if seen[it.name] {
+			return nil, statementErr("Duplicate column names:\n\t%s", it.name)
+		}
+		seen[it.name] = true
+		c, err := expr.Compile(it.e, scope, opts)
+		if err != nil {
+			return nil, statementErr("%v", err)
+		}
+		if cr, ok := it.e.(*ast.ColumnRef); ok && keyNames[cr.Name] {
+			keyCols = append(keyCols, Column{Name: it.name, Type: c.Type(), NS: NSKey})
+			q.keys = append(q.keys, c)
+			continue
+		}
+		valCols = append(valCols, Column{Name: it.name, Type: c.Type()})
+		q.values = append(q.values, c)
+	}
+	if len(qa.PartitionBy) > 0 {
+		for _, pb := range qa.PartitionBy {
+			if l, ok := pb.(*ast.Literal); ok && l.Kind == ast.LitNull {
+				continue // PARTITION BY NULL: no key
+			}
+			c, err := expr.Compile(pb, scope, opts)
+			if err != nil {
+				return nil, statementErr("%v", err)
+			}
+			var name string
+			if cr, ok := pb.(*ast.ColumnRef); ok {
+				name = cr.Name
+			} else {
+				name = fmt.Sprintf("KSQL_COL_%d", generated)
+				generated++
+			}
+			keyCols = append(keyCols, Column{Name: name, Type: c.Type(), NS: NSKey})
+			q.keys = append(q.keys, c)
+			// A value column holding the new key leaves the value.
+			for i := 0; i < len(valCols); i++ {
+				if valCols[i].Name == name {
+					valCols = append(valCols[:i], valCols[i+1:]...)
+					q.values = append(q.values[:i], q.values[i+1:]...)
+					i--
+				}
+			}
+		}
+	} else if len(keyNames) > 0 && len(keyCols) == 0 {
+		names := make([]string, 0, len(keyNames))
+		for _, k := range from.keyColumns() {
+			names = append(names, k.Name)
+		}
+		return nil, statementErr("The query used to build `%s` must include the key columns %s in its projection (eg, SELECT %s...).", sink.Name, strings.Join(names, " and "), strings.Join(names, ", "))
+	}
+	sink.Columns = append(keyCols, valCols...)
+	if err := e.formats(sink, inherit(w, from)); err != nil {
+		return nil, err
+	}
+	if _, err := sink.keySerde(); err != nil {
+		return nil, statementErr("%v", err)
+	}
+	if _, err := sink.valueSerde(); err != nil {
+		return nil, statementErr("%v", err)
+	}
+	return q, nil
+}
+
+// inherit fills a sink's missing format properties from its source, as
+// ksqlDB does.
+func inherit(w withProps, from *Source) withProps {
+	out := withProps{}
+	for k, v := range w {
+		out[k] = v
+	}
+	if _, ok := out["FORMAT"]; !ok {
+		if _, ok := out["KEY_FORMAT"]; !ok {
+			out["KEY_FORMAT"] = lit(string(from.KeyFormat))
+		}
+		if _, ok := out["VALUE_FORMAT"]; !ok {
+			out["VALUE_FORMAT"] = lit(string(from.ValueFormat))
+		}
+	}
+	if _, ok := out["VALUE_DELIMITER"]; !ok && from.ValueDelimiter != 0 && out["VALUE_FORMAT"] != nil && strings.EqualFold(out["VALUE_FORMAT"].Text, string(from.ValueFormat)) {
+		out["VALUE_DELIMITER"] = lit(string(from.ValueDelimiter))
+	}
+	return out
+}
+
+// Drain runs every persistent query over the records not yet processed,
+// in statement order, until none is left: a query reading another's sink
+// sees all of its output.
+func (e *Engine) Drain() error {
+	for progress := true; progress; {
+		progress = false
+		for _, q := range e.queries {
+			recs := e.Records(q.from.Topic)
+			for q.offset < len(recs) {
+				r := recs[q.offset]
+				q.offset++
+				progress = true
+				if err := e.process(q, r); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// process runs one input record through q.
+func (e *Engine) process(q *query, r Record) error {
+	row, ok, err := e.decodeRow(q.from, r)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		e.Skipped++
+		return nil
+	}
+	if q.where != nil {
+		v, err := q.where.Eval(row)
+		if err != nil {
+			return &Error{Phase: PhaseRuntime, Msg: err.Error()}
+		}
+		if v != true {
+			return nil
+		}
+	}
+	keys := make([]types.Value, len(q.keys))
+	for i, c := range q.keys {
+		v, err := c.Eval(row)
+		if err != nil {
+			return &Error{Phase: PhaseRuntime, Msg: err.Error()}
+		}
+		keys[i] = v
+	}
+	vals := make([]types.Value, len(q.values))
+	for i, c := range q.values {
+		v, err := c.Eval(row)
+		if err != nil {
+			return &Error{Phase: PhaseRuntime, Msg: err.Error()}
+		}
+		vals[i] = v
+	}
+	ks, err := q.sink.keySerde()
+	if err != nil {
+		return err
+	}
+	vs, err := q.sink.valueSerde()
+	if err != nil {
+		return err
+	}
+	var kb, vb []byte
+	if len(keys) > 0 {
+		if kb, err = ks.Encode(keys); err != nil {
+			return &Error{Phase: PhaseRuntime, Msg: err.Error()}
+		}
+	}
+	if vb, err = vs.Encode(vals); err != nil {
+		return &Error{Phase: PhaseRuntime, Msg: err.Error()}
+	}
+	if vb == nil {
+		vb = []byte{} // a row, never a tombstone
+	}
+	e.Produce(q.sink.Topic, Record{Key: kb, Value: vb, Timestamp: r.Timestamp, Headers: r.Headers})
+	return nil
+}
+
+// decodeRow deserializes r as a row of src (columns, then ROWTIME,
+// ROWPARTITION, ROWOFFSET). ok=false for a record that does not
+// deserialize (skipped and counted) or a tombstone of a stream.
+func (e *Engine) decodeRow(src *Source, r Record) ([]types.Value, bool, error) {
+	if r.Value == nil {
+		return nil, false, nil
+	}
+	ks, err := src.keySerde()
+	if err != nil {
+		return nil, false, err
+	}
+	vs, err := src.valueSerde()
+	if err != nil {
+		return nil, false, err
+	}
+	var keys []types.Value
+	if len(src.keyColumns()) > 0 {
+		if r.Key == nil {
+			keys = make([]types.Value, len(src.keyColumns()))
+		} else if keys, err = ks.Decode(r.Key); err != nil {
+			if serde.IsDecodeError(err) {
+				return nil, false, nil
+			}
+			return nil, false, err
+		}
+	}
+	vals, err := vs.Decode(r.Value)
+	if err != nil {
+		if serde.IsDecodeError(err) || errors.Is(err, serde.ErrDecode) {
+			return nil, false, nil
+		}
+		return nil, false, err
+	}
+	row := make([]types.Value, 0, len(src.Columns)+3)
+	ki, vi := 0, 0
+	for _, c := range src.Columns {
+		switch c.NS {
+		case NSKey:
+			row = append(row, keys[ki])
+			ki++
+		case NSValue:
+			if vi < len(vals) {
+				row = append(row, vals[vi])
+			} else {
+				row = append(row, nil)
+			}
+			vi++
+		case NSHeaders:
+			hs := make([]types.Value, len(r.Headers))
+			for i, h := range r.Headers {
+				hs[i] = types.Struct{h.Key, h.Value}
+			}
+			row = append(row, hs)
+		case NSHeader:
+			var v types.Value
+			for i := len(r.Headers) - 1; i >= 0; i-- {
+				if r.Headers[i].Key == c.HeaderKey {
+					v = r.Headers[i].Value
+					break
+				}
+			}
+			row = append(row, v)
+		}
+	}
+	row = append(row, r.Timestamp, int32(r.Partition), r.Offset)
+	return row, true, nil
+}
