@@ -52,6 +52,13 @@ type Record struct {
 	Headers    []Header
 	Partition  int32
 	Offset     int64
+	// Window is the window of a windowed key, nil otherwise.
+	Window *Window
+}
+
+// Window is a record's time window: [Start, End) in ms.
+type Window struct {
+	Start, End int64
 }
 
 // topic is an in-memory topic of the driver.

@@ -20,6 +20,8 @@ type query struct {
 	where  expr.Compiled // nil for none
 	keys   []expr.Compiled
 	values []expr.Compiled
+	// agg is set for a GROUP BY query.
+	agg *aggQuery
 	// offset is the next input record to process.
 	offset int
 }
@@ -45,7 +47,10 @@ func (e *Engine) createAsSelect(s *ast.CreateAsSelect) error {
 	if err != nil {
 		return err
 	}
-	if sink.Table {
+	switch {
+	case q.agg != nil && s.Kind != ast.KindTable:
+		return statementErr("Invalid result type. Your SELECT query produces a TABLE. Please use CREATE TABLE AS SELECT statement instead.")
+	case q.agg == nil && s.Kind == ast.KindTable:
 		return statementErr("CREATE TABLE AS SELECT without GROUP BY is not supported yet")
 	}
 	parts, _, err := w.int("PARTITIONS")
@@ -86,8 +91,8 @@ func (e *Engine) plan(qa *ast.Query, sink *Source, w withProps) (*query, error) 
 	if !ok {
 		return nil, statementErr("joins are not supported yet")
 	}
-	if qa.Window != nil || len(qa.GroupBy) > 0 || qa.Having != nil {
-		return nil, statementErr("aggregations and windows are not supported yet")
+	if qa.Window != nil && !isAggregating(qa) {
+		return nil, statementErr("windows are not supported yet")
 	}
 	from, ok := e.sources[ref.Name]
 	if !ok {
@@ -112,6 +117,22 @@ func (e *Engine) plan(qa *ast.Query, sink *Source, w withProps) (*query, error) 
 			return nil, statementErr("Type error in WHERE expression: Should evaluate to boolean but is %s (%s) instead.", ast.Format(qa.Where), c.Type())
 		}
 		q.where = c
+	}
+
+	if isAggregating(qa) {
+		if err := e.planAggregate(qa, q, scope, sink, opts); err != nil {
+			return nil, err
+		}
+		if err := e.formats(sink, inherit(w, from)); err != nil {
+			return nil, err
+		}
+		if _, err := sink.keySerde(); err != nil {
+			return nil, statementErr("%v", err)
+		}
+		if _, err := sink.valueSerde(); err != nil {
+			return nil, statementErr("%v", err)
+		}
+		return q, nil
 	}
 
 	// The select list, * expanded; the source's key columns pass through
@@ -279,6 +300,22 @@ func (e *Engine) process(q *query, r Record) error {
 			return nil
 		}
 	}
+	if q.agg != nil {
+		outs, err := q.agg.updateAll(row, r.Timestamp)
+		if err != nil {
+			return &Error{Phase: PhaseRuntime, Msg: err.Error()}
+		}
+		for _, o := range outs {
+			out := r
+			if q.agg.window != nil {
+				out.Window = &Window{Start: o.start, End: o.start + q.agg.window.size}
+			}
+			if err := e.emit(q, out, o.key, o.val); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
 	keys := make([]types.Value, len(q.keys))
 	for i, c := range q.keys {
 		v, err := c.Eval(row)
@@ -295,6 +332,11 @@ func (e *Engine) process(q *query, r Record) error {
 		}
 		vals[i] = v
 	}
+	return e.emit(q, r, keys, vals)
+}
+
+// emit writes one output row of q for input record r.
+func (e *Engine) emit(q *query, r Record, keys, vals []types.Value) error {
 	ks, err := q.sink.keySerde()
 	if err != nil {
 		return err
@@ -315,7 +357,7 @@ func (e *Engine) process(q *query, r Record) error {
 	if vb == nil {
 		vb = []byte{} // a row, never a tombstone
 	}
-	e.Produce(q.sink.Topic, Record{Key: kb, Value: vb, Timestamp: r.Timestamp, Headers: r.Headers})
+	e.Produce(q.sink.Topic, Record{Key: kb, Value: vb, Timestamp: r.Timestamp, Headers: r.Headers, Window: r.Window})
 	return nil
 }
 

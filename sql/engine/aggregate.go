@@ -1,0 +1,322 @@
+package engine
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/streamlite/streamlite/sql/ast"
+	"github.com/streamlite/streamlite/sql/expr"
+	"github.com/streamlite/streamlite/sql/types"
+)
+
+// aggQuery is a GROUP BY over a stream without a window: one row of
+// aggregates per group, every update emitted (no record cache), as ksqlDB's
+// test driver emits them.
+type aggQuery struct {
+	groups []expr.Compiled
+	aggs   []aggregator
+	// out says, for each sink value column, whether it is an aggregate (its
+	// index in aggs) or a group column (its index in groups, as -1-i).
+	out    []int
+	state  map[uint64][]*groupState
+	fields int
+	// window is set for a windowed aggregation (tumbling or hopping).
+	window *timeWindow
+	// streamTime is the largest record timestamp seen, which closes
+	// windows.
+	streamTime int64
+}
+
+// timeWindow is a tumbling (advance = size) or hopping window.
+type timeWindow struct {
+	size, advance, grace int64
+}
+
+// defaultGraceMs is ksqlDB's grace period when none is given (24 hours,
+// Kafka Streams' legacy default).
+const defaultGraceMs = 24 * 60 * 60 * 1000
+
+// groupState is one group's key and running aggregates.
+type groupState struct {
+	key   []types.Value
+	start int64 // window start, 0 unwindowed
+	accs  []any
+}
+
+// aggregator is one aggregate function of the select list.
+type aggregator struct {
+	name string
+	arg  expr.Compiled // nil for COUNT(*)
+	typ  types.Type
+}
+
+// supportedAggs are the aggregate functions planned so far.
+var supportedAggs = map[string]bool{"COUNT": true, "SUM": true, "MIN": true, "MAX": true, "LATEST_BY_OFFSET": true, "EARLIEST_BY_OFFSET": true}
+
+// isAggregating reports whether q groups or calls an aggregate.
+func isAggregating(q *ast.Query) bool {
+	if len(q.GroupBy) > 0 {
+		return true
+	}
+	for _, si := range q.Select {
+		if fc, ok := si.Expr.(*ast.FunctionCall); ok && expr.IsAggregateCall(fc.Name) {
+			return true
+		}
+	}
+	return false
+}
+
+// planAggregate plans a GROUP BY query into q, filling sink's columns.
+func (e *Engine) planAggregate(qa *ast.Query, q *query, scope *expr.Scope, sink *Source, opts expr.Options) error {
+	if qa.Having != nil {
+		return statementErr("HAVING is not supported yet")
+	}
+	aq := &aggQuery{state: map[uint64][]*groupState{}}
+	if w := qa.Window; w != nil {
+		if w.Kind == ast.WindowSession {
+			return statementErr("session windows are not supported yet")
+		}
+		tw := &timeWindow{size: w.Size.Millis(), grace: defaultGraceMs}
+		tw.advance = tw.size
+		if w.Advance != nil {
+			tw.advance = w.Advance.Millis()
+		}
+		if w.Grace != nil {
+			tw.grace = w.Grace.Millis()
+		}
+		if tw.size <= 0 || tw.advance <= 0 || tw.advance > tw.size {
+			return statementErr("invalid window: size %d ms, advance %d ms", tw.size, tw.advance)
+		}
+		aq.window = tw
+	}
+	if len(qa.GroupBy) == 0 {
+		return statementErr("aggregations without GROUP BY are not supported yet")
+	}
+	groupText := map[string]int{}
+	var keyCols []Column
+	generated := 0
+	for i, g := range qa.GroupBy {
+		c, err := expr.Compile(g, scope, opts)
+		if err != nil {
+			return statementErr("%v", err)
+		}
+		aq.groups = append(aq.groups, c)
+		groupText[ast.Format(g)] = i
+		name := ""
+		if cr, ok := g.(*ast.ColumnRef); ok {
+			name = cr.Name
+		}
+		keyCols = append(keyCols, Column{Name: name, Type: c.Type(), NS: NSKey})
+	}
+	var valCols []Column
+	for _, si := range qa.Select {
+		if fc, ok := si.Expr.(*ast.FunctionCall); ok && expr.IsAggregateCall(fc.Name) {
+			name := strings.ToUpper(fc.Name)
+			if !supportedAggs[name] || fc.Distinct || len(fc.Args) > 1 {
+				return statementErr("aggregate %s is not supported yet", ast.Format(fc))
+			}
+			ag := aggregator{name: name}
+			if !fc.Star && len(fc.Args) == 1 {
+				c, err := expr.Compile(fc.Args[0], scope, opts)
+				if err != nil {
+					return statementErr("%v", err)
+				}
+				ag.arg = c
+				ag.typ = c.Type()
+			}
+			if name == "COUNT" {
+				ag.typ = types.TBigint()
+			} else if ag.arg == nil {
+				return statementErr("Function '%s' does not accept parameters ().", name)
+			}
+			col := si.Alias
+			if col == "" {
+				col = fmt.Sprintf("KSQL_COL_%d", generated)
+				generated++
+			}
+			aq.out = append(aq.out, len(aq.aggs))
+			aq.aggs = append(aq.aggs, ag)
+			valCols = append(valCols, Column{Name: col, Type: ag.typ})
+			continue
+		}
+		i, ok := groupText[ast.Format(si.Expr)]
+		if !ok {
+			return statementErr("Non-aggregate SELECT expression(s) not part of GROUP BY: %s", ast.Format(si.Expr))
+		}
+		if si.Alias != "" {
+			keyCols[i].Name = si.Alias
+		} else if keyCols[i].Name == "" {
+			keyCols[i].Name = fmt.Sprintf("KSQL_COL_%d", generated)
+			generated++
+		}
+	}
+	for i := range keyCols {
+		if keyCols[i].Name == "" {
+			return statementErr("The query used to build `%s` must include the grouping expression %s in its projection.", sink.Name, ast.Format(qa.GroupBy[i]))
+		}
+	}
+	aq.fields = len(valCols)
+	sink.Table = true
+	sink.Columns = append(keyCols, valCols...)
+	q.agg = aq
+	return nil
+}
+
+// windowedOut is one output row of an update: the group's key, its window
+// start (windowed queries) and the aggregates.
+type windowedOut struct {
+	key   []types.Value
+	start int64
+	val   []types.Value
+}
+
+// updateAll folds a record with timestamp ts into its group, in every
+// window it falls in that is still open, and returns an output row per
+// updated window (one, unwindowed).
+func (aq *aggQuery) updateAll(row []types.Value, ts int64) ([]windowedOut, error) {
+	if aq.window == nil {
+		key, val, ok, err := aq.update(row, 0)
+		if err != nil || !ok {
+			return nil, err
+		}
+		return []windowedOut{{key: key, val: val}}, nil
+	}
+	aq.streamTime = max(aq.streamTime, ts)
+	w := aq.window
+	var out []windowedOut
+	for s := floorTo(max(ts-w.size+1, 0), w.advance); s <= ts; s += w.advance {
+		if s+w.size <= ts {
+			continue
+		}
+		if s+w.size+w.grace <= aq.streamTime {
+			continue // closed: the record is late for this window
+		}
+		key, val, ok, err := aq.update(row, s)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			out = append(out, windowedOut{key: key, start: s, val: val})
+		}
+	}
+	return out, nil
+}
+
+func mod(a, b int64) int64 { return ((a % b) + b) % b }
+
+// floorTo rounds t down to a multiple of step.
+func floorTo(t, step int64) int64 { return t - mod(t, step) }
+
+// update folds row into its group (in the window starting at start) and
+// returns the group's key and the sink value row, or ok=false when a
+// grouping value is null (ksqlDB drops such records).
+func (aq *aggQuery) update(row []types.Value, start int64) (key, val []types.Value, ok bool, err error) {
+	key = make([]types.Value, len(aq.groups))
+	h := uint64(start)
+	for i, g := range aq.groups {
+		v, err := g.Eval(row)
+		if err != nil {
+			return nil, nil, false, err
+		}
+		if v == nil {
+			return nil, nil, false, nil
+		}
+		key[i] = v
+		h = h*31 + types.Hash(v)
+	}
+	var gs *groupState
+	for _, s := range aq.state[h] {
+		if s.start == start && equalRow(s.key, key) {
+			gs = s
+			break
+		}
+	}
+	if gs == nil {
+		gs = &groupState{key: key, start: start, accs: make([]any, len(aq.aggs))}
+		aq.state[h] = append(aq.state[h], gs)
+	}
+	for i, ag := range aq.aggs {
+		var v types.Value
+		if ag.arg != nil {
+			if v, err = ag.arg.Eval(row); err != nil {
+				return nil, nil, false, err
+			}
+		}
+		if gs.accs[i], err = ag.fold(gs.accs[i], v); err != nil {
+			return nil, nil, false, err
+		}
+	}
+	val = make([]types.Value, len(aq.out))
+	for i, a := range aq.out {
+		val[i] = aq.aggs[a].result(gs.accs[a])
+	}
+	return gs.key, val, true, nil
+}
+
+func equalRow(a, b []types.Value) bool {
+	for i := range a {
+		if !types.Equal(a[i], b[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+// fold adds v to the accumulator acc.
+func (ag aggregator) fold(acc any, v types.Value) (any, error) {
+	switch ag.name {
+	case "COUNT":
+		n, _ := acc.(int64)
+		if ag.arg == nil || v != nil {
+			n++
+		}
+		return n, nil
+	case "SUM":
+		if acc == nil {
+			zero, err := types.Cast(int64(0), types.TBigint(), ag.typ)
+			if err != nil {
+				return nil, err
+			}
+			acc = zero
+		}
+		if v == nil {
+			return acc, nil
+		}
+		return types.Arith(types.OpAdd, acc, v, ag.typ, ag.typ)
+	case "MIN", "MAX":
+		if v == nil {
+			return acc, nil
+		}
+		if acc == nil {
+			return v, nil
+		}
+		c, err := types.Compare(v, acc)
+		if err != nil {
+			return nil, err
+		}
+		if (ag.name == "MIN" && c < 0) || (ag.name == "MAX" && c > 0) {
+			return v, nil
+		}
+		return acc, nil
+	case "LATEST_BY_OFFSET":
+		if v == nil {
+			return acc, nil
+		}
+		return v, nil
+	case "EARLIEST_BY_OFFSET":
+		if acc != nil || v == nil {
+			return acc, nil
+		}
+		return v, nil
+	}
+	return nil, fmt.Errorf("aggregate %s not supported", ag.name)
+}
+
+// result is the aggregate's value from its accumulator.
+func (ag aggregator) result(acc any) types.Value {
+	if ag.name == "COUNT" {
+		n, _ := acc.(int64)
+		return n
+	}
+	return acc
+}
