@@ -2,6 +2,8 @@ package engine
 
 import (
 	"fmt"
+	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/streamlite/streamlite/sql/ast"
@@ -48,10 +50,27 @@ type aggregator struct {
 	name string
 	arg  expr.Compiled // nil for COUNT(*)
 	typ  types.Type
+	// n is the count argument of TOPK(x, n), TOPKDISTINCT and the
+	// EARLIEST/LATEST_BY_OFFSET(x, n) forms; 0 for none.
+	n int
+	// limit bounds COLLECT_LIST/COLLECT_SET (ksql.functions.*.limit).
+	limit int
 }
 
 // supportedAggs are the aggregate functions planned so far.
-var supportedAggs = map[string]bool{"COUNT": true, "SUM": true, "MIN": true, "MAX": true, "LATEST_BY_OFFSET": true, "EARLIEST_BY_OFFSET": true}
+var supportedAggs = map[string]bool{
+	"COUNT": true, "SUM": true, "MIN": true, "MAX": true, "LATEST_BY_OFFSET": true, "EARLIEST_BY_OFFSET": true,
+	"COLLECT_LIST": true, "COLLECT_SET": true, "TOPK": true, "TOPKDISTINCT": true, "ATTR": true,
+}
+
+// countArg reads the integer literal argument of TOPK(x, n) and the like.
+func countArg(e ast.Expr) (int, bool) {
+	l, ok := e.(*ast.Literal)
+	if !ok || (l.Kind != ast.LitInt && l.Kind != ast.LitBigint) || l.Int <= 0 || l.Int > 1<<20 {
+		return 0, false
+	}
+	return int(l.Int), true
+}
 
 // isAggregating reports whether q groups or calls an aggregate.
 func isAggregating(q *ast.Query) bool {
@@ -112,11 +131,26 @@ func (e *Engine) planAggregate(qa *ast.Query, q *query, scope *expr.Scope, sink 
 	for _, si := range qa.Select {
 		if fc, ok := si.Expr.(*ast.FunctionCall); ok && expr.IsAggregateCall(fc.Name) {
 			name := strings.ToUpper(fc.Name)
-			if !supportedAggs[name] || fc.Distinct || len(fc.Args) > 1 {
+			if !supportedAggs[name] || fc.Distinct {
 				return statementErr("aggregate %s is not supported yet", ast.Format(fc))
 			}
-			ag := aggregator{name: name}
-			if !fc.Star && len(fc.Args) == 1 {
+			ag := aggregator{name: name, limit: 1000}
+			switch {
+			case len(fc.Args) == 2 && (name == "TOPK" || name == "TOPKDISTINCT" || name == "EARLIEST_BY_OFFSET" || name == "LATEST_BY_OFFSET"):
+				n, ok := countArg(fc.Args[1])
+				if !ok {
+					return statementErr("aggregate %s: the second argument must be a positive integer literal", ast.Format(fc))
+				}
+				ag.n = n
+			case len(fc.Args) > 1:
+				return statementErr("aggregate %s is not supported yet", ast.Format(fc))
+			}
+			if v, ok := e.props["ksql.functions."+strings.ToLower(name)+".limit"]; ok {
+				if n, err := strconv.Atoi(v); err == nil && n >= 0 {
+					ag.limit = n
+				}
+			}
+			if !fc.Star && len(fc.Args) >= 1 {
 				c, err := expr.Compile(fc.Args[0], scope, opts)
 				if err != nil {
 					return statementErr("%v", err)
@@ -124,10 +158,13 @@ func (e *Engine) planAggregate(qa *ast.Query, q *query, scope *expr.Scope, sink 
 				ag.arg = c
 				ag.typ = c.Type()
 			}
-			if name == "COUNT" {
+			switch {
+			case name == "COUNT":
 				ag.typ = types.TBigint()
-			} else if ag.arg == nil {
+			case ag.arg == nil:
 				return statementErr("Function '%s' does not accept parameters ().", name)
+			case name == "COLLECT_LIST" || name == "COLLECT_SET" || ag.n > 0:
+				ag.typ = types.ArrayOf(ag.typ)
 			}
 			col := si.Alias
 			if col == "" {
@@ -302,21 +339,101 @@ func (ag aggregator) fold(acc any, v types.Value) (any, error) {
 		if v == nil {
 			return acc, nil
 		}
+		if ag.n > 0 {
+			l, _ := acc.([]types.Value)
+			l = append(l, v)
+			if len(l) > ag.n {
+				l = l[len(l)-ag.n:]
+			}
+			return slices.Clone(l), nil
+		}
 		return v, nil
 	case "EARLIEST_BY_OFFSET":
+		if ag.n > 0 {
+			l, _ := acc.([]types.Value)
+			if v != nil && len(l) < ag.n {
+				l = append(slices.Clone(l), v)
+			}
+			return l, nil
+		}
 		if acc != nil || v == nil {
 			return acc, nil
 		}
 		return v, nil
+	case "COLLECT_LIST", "COLLECT_SET":
+		l, _ := acc.([]types.Value)
+		if len(l) >= ag.limit {
+			return l, nil
+		}
+		if ag.name == "COLLECT_SET" {
+			for _, x := range l {
+				if types.Equal(x, v) {
+					return l, nil
+				}
+			}
+		}
+		return append(slices.Clone(l), v), nil
+	case "TOPK", "TOPKDISTINCT":
+		l, _ := acc.([]types.Value)
+		if v == nil {
+			return l, nil
+		}
+		if ag.name == "TOPKDISTINCT" {
+			for _, x := range l {
+				if types.Equal(x, v) {
+					return l, nil
+				}
+			}
+		}
+		l = append(slices.Clone(l), v)
+		slices.SortStableFunc(l, func(a, b types.Value) int {
+			c, _ := types.Compare(b, a)
+			return c
+		})
+		if len(l) > ag.n {
+			l = l[:ag.n]
+		}
+		return l, nil
+	case "ATTR":
+		st, _ := acc.(*attrState)
+		if st == nil {
+			return &attrState{v: v, seen: true}, nil
+		}
+		if !types.Equal(st.v, v) {
+			return &attrState{seen: true, mixed: true}, nil
+		}
+		return st, nil
 	}
 	return nil, fmt.Errorf("aggregate %s not supported", ag.name)
 }
 
 // result is the aggregate's value from its accumulator.
 func (ag aggregator) result(acc any) types.Value {
-	if ag.name == "COUNT" {
+	switch ag.name {
+	case "COUNT":
 		n, _ := acc.(int64)
 		return n
+	case "ATTR":
+		if st, _ := acc.(*attrState); st != nil && !st.mixed {
+			return st.v
+		}
+		return nil
+	case "COLLECT_LIST", "COLLECT_SET", "TOPK", "TOPKDISTINCT":
+		l, _ := acc.([]types.Value)
+		if l == nil {
+			return []types.Value{}
+		}
+		return l
+	}
+	if l, ok := acc.([]types.Value); ok && l == nil {
+		return []types.Value{}
 	}
 	return acc
+}
+
+// attrState is ATTR's accumulator: the value while every value seen is
+// the same, mixed once two differ.
+type attrState struct {
+	v           types.Value
+	seen, mixed bool
 }

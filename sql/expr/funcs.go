@@ -685,6 +685,12 @@ func nullFuncs(name string) []overload {
 			}
 			return nil, nil
 		}}}
+	case "AS_VALUE":
+		// AS_VALUE(key column) copies a key column into the value; as an
+		// expression it is the identity.
+		return []overload{{params: []param{pAny}, nulls: true, ret: retArg(0), call: func(a []types.Value, _ []types.Type) (types.Value, error) {
+			return a[0], nil
+		}}}
 	case "NULLIF":
 		return []overload{{params: []param{pAny, pAny}, nulls: true, ret: retArg(0), call: func(a []types.Value, _ []types.Type) (types.Value, error) {
 			if a[0] != nil && a[1] != nil && types.Equal(a[0], a[1]) {
