@@ -47,12 +47,14 @@ func (e *Engine) createAsSelect(s *ast.CreateAsSelect) error {
 	if err != nil {
 		return err
 	}
+	producesTable := q.agg != nil || q.from.Table
 	switch {
-	case q.agg != nil && s.Kind != ast.KindTable:
+	case producesTable && s.Kind != ast.KindTable:
 		return statementErr("Invalid result type. Your SELECT query produces a TABLE. Please use CREATE TABLE AS SELECT statement instead.")
-	case q.agg == nil && s.Kind == ast.KindTable:
-		return statementErr("CREATE TABLE AS SELECT without GROUP BY is not supported yet")
+	case !producesTable && s.Kind == ast.KindTable:
+		return statementErr("Invalid result type. Your SELECT query produces a STREAM. Please use CREATE STREAM AS SELECT statement instead.")
 	}
+	sink.Table = producesTable
 	parts, _, err := w.int("PARTITIONS")
 	if err != nil {
 		return statementErr("%v", err)
@@ -98,8 +100,8 @@ func (e *Engine) plan(qa *ast.Query, sink *Source, w withProps) (*query, error) 
 	if !ok {
 		return nil, statementErr("%s does not exist.", ref.Name)
 	}
-	if from.Table {
-		return nil, statementErr("queries on tables are not supported yet")
+	if from.Table && isAggregating(qa) {
+		return nil, statementErr("aggregations over tables are not supported yet")
 	}
 	qual := ref.Name
 	if ref.Alias != "" {
@@ -283,6 +285,10 @@ func (e *Engine) Drain() error {
 
 // process runs one input record through q.
 func (e *Engine) process(q *query, r Record) error {
+	if q.from.Table && r.Value == nil {
+		// A table's tombstone deletes the row downstream too.
+		return e.tombstone(q, r)
+	}
 	row, ok, err := e.decodeRow(q.from, r)
 	if err != nil {
 		return err
@@ -297,6 +303,9 @@ func (e *Engine) process(q *query, r Record) error {
 			return &Error{Phase: PhaseRuntime, Msg: err.Error()}
 		}
 		if v != true {
+			if q.from.Table && q.agg == nil {
+				return e.tombstone(q, r) // the row leaves the filtered table
+			}
 			return nil
 		}
 	}
@@ -358,6 +367,33 @@ func (e *Engine) emit(q *query, r Record, keys, vals []types.Value) error {
 		vb = []byte{} // a row, never a tombstone
 	}
 	e.Produce(q.sink.Topic, Record{Key: kb, Value: vb, Timestamp: r.Timestamp, Headers: r.Headers, Window: r.Window})
+	return nil
+}
+
+// tombstone forwards a table row's deletion: the same key, re-encoded for
+// the sink when its key is the source's, with a null value.
+func (e *Engine) tombstone(q *query, r Record) error {
+	if len(q.keys) == 0 || r.Key == nil {
+		return nil
+	}
+	ks, err := q.from.keySerde()
+	if err != nil {
+		return err
+	}
+	keys, err := ks.Decode(r.Key)
+	if err != nil {
+		e.Skipped++
+		return nil
+	}
+	sk, err := q.sink.keySerde()
+	if err != nil {
+		return err
+	}
+	kb, err := sk.Encode(keys)
+	if err != nil {
+		return &Error{Phase: PhaseRuntime, Msg: err.Error()}
+	}
+	e.Produce(q.sink.Topic, Record{Key: kb, Timestamp: r.Timestamp, Headers: r.Headers})
 	return nil
 }
 
