@@ -221,6 +221,24 @@ func (e *Engine) createSource(s *ast.CreateSource) error {
 	}
 	if ts, ok := w.str("TIMESTAMP"); ok {
 		src.TimestampColumn = strings.ToUpper(ts)
+		found := false
+		for _, c := range src.Columns {
+			if c.Name == src.TimestampColumn {
+				found = true
+				switch c.Type.Kind {
+				case types.KindBigint, types.KindTimestamp:
+				case types.KindString:
+					if _, ok := w.str("TIMESTAMP_FORMAT"); !ok {
+						return statementErr("A timestamp_format is required when the timestamp column %s is a STRING", c.Name)
+					}
+				default:
+					return statementErr("Timestamp column, %s, should be LONG(INT64), TIMESTAMP, or a String with a timestamp_format specified.", c.Name)
+				}
+			}
+		}
+		if !found {
+			return statementErr("The TIMESTAMP column set in the WITH clause does not exist in the schema: '%s'", src.TimestampColumn)
+		}
 	}
 	if f, ok := w.str("TIMESTAMP_FORMAT"); ok {
 		src.TimestampFormat = f

@@ -297,6 +297,7 @@ func (e *Engine) process(q *query, r Record) error {
 		e.Skipped++
 		return nil
 	}
+	r.Timestamp = row[len(q.from.Columns)].(int64) // ROWTIME: extracted, or the record's
 	if q.where != nil {
 		v, err := q.where.Eval(row)
 		if err != nil {
@@ -461,6 +462,34 @@ func (e *Engine) decodeRow(src *Source, r Record) ([]types.Value, bool, error) {
 			row = append(row, v)
 		}
 	}
-	row = append(row, r.Timestamp, int32(r.Partition), r.Offset)
+	ts := r.Timestamp
+	if src.TimestampColumn != "" {
+		// The record time comes from a column (WITH TIMESTAMP=...); a null
+		// or unparsable one drops the record, as ksqlDB's default
+		// extractor does.
+		for i, c := range src.Columns {
+			if c.Name != src.TimestampColumn {
+				continue
+			}
+			switch v := row[i].(type) {
+			case int64:
+				ts = v
+			case types.Timestamp:
+				ts = int64(v)
+			case string:
+				t, err := parseTimestampFormat(v, src.TimestampFormat)
+				if err != nil {
+					return nil, false, nil
+				}
+				ts = t
+			default:
+				return nil, false, nil
+			}
+		}
+		if ts < 0 {
+			return nil, false, nil
+		}
+	}
+	row = append(row, ts, int32(r.Partition), r.Offset)
 	return row, true, nil
 }
