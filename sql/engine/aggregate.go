@@ -29,6 +29,12 @@ type aggQuery struct {
 	streamTime int64
 }
 
+// Codes in aggQuery.out for the window bounds of a windowed select.
+const (
+	outWindowStart = -1000
+	outWindowEnd   = -1001
+)
+
 // timeWindow is a tumbling (advance = size) or hopping window.
 type timeWindow struct {
 	size, advance, grace int64
@@ -176,6 +182,19 @@ func (e *Engine) planAggregate(qa *ast.Query, q *query, scope *expr.Scope, sink 
 			valCols = append(valCols, Column{Name: col, Type: ag.typ})
 			continue
 		}
+		if cr, ok := si.Expr.(*ast.ColumnRef); ok && aq.window != nil && (cr.Name == "WINDOWSTART" || cr.Name == "WINDOWEND") {
+			col := si.Alias
+			if col == "" {
+				col = cr.Name
+			}
+			code := outWindowStart
+			if cr.Name == "WINDOWEND" {
+				code = outWindowEnd
+			}
+			aq.out = append(aq.out, code)
+			valCols = append(valCols, Column{Name: col, Type: types.TBigint()})
+			continue
+		}
 		i, ok := groupText[ast.Format(si.Expr)]
 		if !ok {
 			return statementErr("Non-aggregate SELECT expression(s) not part of GROUP BY: %s", ast.Format(si.Expr))
@@ -285,7 +304,14 @@ func (aq *aggQuery) update(row []types.Value, start int64) (key, val []types.Val
 	}
 	val = make([]types.Value, len(aq.out))
 	for i, a := range aq.out {
-		val[i] = aq.aggs[a].result(gs.accs[a])
+		switch a {
+		case outWindowStart:
+			val[i] = start
+		case outWindowEnd:
+			val[i] = start + aq.window.size
+		default:
+			val[i] = aq.aggs[a].result(gs.accs[a])
+		}
 	}
 	return gs.key, val, true, nil
 }
