@@ -27,6 +27,10 @@ type aggQuery struct {
 	// streamTime is the largest record timestamp seen, which closes
 	// windows.
 	streamTime int64
+	// having filters groups (HAVING); its row is the group's key values,
+	// then the aggregates havingAggs names.
+	having     expr.Compiled
+	havingAggs []int
 }
 
 // Codes in aggQuery.out for the window bounds of a windowed select.
@@ -49,6 +53,9 @@ type groupState struct {
 	key   []types.Value
 	start int64 // window start, 0 unwindowed
 	accs  []any
+	// shown is true while the group's last output was a row (it passed
+	// HAVING), so a later failure deletes it with a tombstone.
+	shown bool
 }
 
 // aggregator is one aggregate function of the select list.
@@ -93,9 +100,6 @@ func isAggregating(q *ast.Query) bool {
 
 // planAggregate plans a GROUP BY query into q, filling sink's columns.
 func (e *Engine) planAggregate(qa *ast.Query, q *query, scope *expr.Scope, sink *Source, opts expr.Options) error {
-	if qa.Having != nil {
-		return statementErr("HAVING is not supported yet")
-	}
 	aq := &aggQuery{state: map[uint64][]*groupState{}}
 	if w := qa.Window; w != nil {
 		if w.Kind == ast.WindowSession {
@@ -211,6 +215,11 @@ func (e *Engine) planAggregate(qa *ast.Query, q *query, scope *expr.Scope, sink 
 			return statementErr("The query used to build `%s` must include the grouping expression %s in its projection.", sink.Name, ast.Format(qa.GroupBy[i]))
 		}
 	}
+	if qa.Having != nil {
+		if err := e.planHaving(qa.Having, aq, qa.GroupBy, scope, opts); err != nil {
+			return err
+		}
+	}
 	aq.fields = len(valCols)
 	sink.Table = true
 	sink.Columns = append(keyCols, valCols...)
@@ -223,7 +232,7 @@ func (e *Engine) planAggregate(qa *ast.Query, q *query, scope *expr.Scope, sink 
 type windowedOut struct {
 	key   []types.Value
 	start int64
-	val   []types.Value
+	val   []types.Value // nil: the group fails HAVING, a tombstone
 }
 
 // updateAll folds a record with timestamp ts into its group, in every
@@ -313,6 +322,24 @@ func (aq *aggQuery) update(row []types.Value, start int64) (key, val []types.Val
 			val[i] = aq.aggs[a].result(gs.accs[a])
 		}
 	}
+	if aq.having != nil {
+		hrow := append([]types.Value(nil), gs.key...)
+		for _, a := range aq.havingAggs {
+			hrow = append(hrow, aq.aggs[a].result(gs.accs[a]))
+		}
+		pass, err := aq.having.Eval(hrow)
+		if err != nil {
+			return nil, nil, false, err
+		}
+		if pass != true {
+			if !gs.shown {
+				return nil, nil, false, nil // nothing to delete
+			}
+			gs.shown = false
+			return gs.key, nil, true, nil
+		}
+	}
+	gs.shown = true
 	return gs.key, val, true, nil
 }
 

@@ -8,15 +8,18 @@
 // record timestamps. It plans CREATE STREAM|TABLE, stateless CREATE STREAM
 // AS SELECT and INSERT INTO ... SELECT (projection, WHERE, PARTITION BY,
 // pseudocolumns ROWTIME/ROWPARTITION/ROWOFFSET, header columns), and
-// CREATE TABLE AS SELECT with GROUP BY over a stream (COUNT, SUM, MIN,
-// MAX, EARLIEST/LATEST_BY_OFFSET; every update emitted; tumbling and
-// hopping windows closed by stream time with grace periods) over the v1
-// formats (KAFKA, JSON, DELIMITED, NONE; package serde) with package
+// CREATE TABLE AS SELECT over a table (projection and filter, deletions
+// forwarded) and with GROUP BY over a stream (COUNT, SUM, MIN, MAX,
+// EARLIEST/LATEST_BY_OFFSET, COLLECT_LIST/SET, TOPK(DISTINCT), ATTR; HAVING;
+// every update emitted; tumbling and hopping windows closed by stream time
+// with grace periods, WINDOWSTART/WINDOWEND), with record time from a
+// TIMESTAMP column, over the v1 formats (KAFKA, JSON, DELIMITED, NONE; package serde) with package
 // expr's expressions. A record that does not deserialize is skipped and
 // counted (Engine.Skipped), never stops a query.
 //
-// Not planned yet: HAVING, the other aggregate functions, session windows,
-// EMIT FINAL, WINDOWSTART/WINDOWEND, joins, tables as query inputs, INSERT VALUES, SHOW/DESCRIBE, and the Kafka-protocol
+// Not planned yet: aggregations over tables, expressions over aggregates in
+// the select list, the other aggregate functions, session windows, EMIT
+// FINAL, joins, INSERT VALUES, SHOW/DESCRIBE, and the Kafka-protocol
 // runtime (consumer groups, changelog-backed state, transactions) that
 // `streamlite up` and `streamlite sql-server` will run.
 //

@@ -361,11 +361,13 @@ func (e *Engine) emit(q *query, r Record, keys, vals []types.Value) error {
 			return &Error{Phase: PhaseRuntime, Msg: err.Error()}
 		}
 	}
-	if vb, err = vs.Encode(vals); err != nil {
-		return &Error{Phase: PhaseRuntime, Msg: err.Error()}
-	}
-	if vb == nil {
-		vb = []byte{} // a row, never a tombstone
+	if vals != nil {
+		if vb, err = vs.Encode(vals); err != nil {
+			return &Error{Phase: PhaseRuntime, Msg: err.Error()}
+		}
+		if vb == nil {
+			vb = []byte{} // a row, never a tombstone
+		}
 	}
 	e.Produce(q.sink.Topic, Record{Key: kb, Value: vb, Timestamp: r.Timestamp, Headers: r.Headers, Window: r.Window})
 	return nil

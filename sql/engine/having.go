@@ -1,0 +1,142 @@
+package engine
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/streamlite/streamlite/sql/ast"
+	"github.com/streamlite/streamlite/sql/expr"
+	"github.com/streamlite/streamlite/sql/types"
+)
+
+// rewrite returns a copy of e with every subexpression f maps replaced
+// (f returns nil to descend). Only the expression kinds HAVING can hold are
+// walked; others are kept as they are.
+func rewrite(e ast.Expr, f func(ast.Expr) ast.Expr) ast.Expr {
+	if e == nil {
+		return nil
+	}
+	if r := f(e); r != nil {
+		return r
+	}
+	switch x := e.(type) {
+	case *ast.Arithmetic:
+		c := *x
+		c.Left, c.Right = rewrite(x.Left, f), rewrite(x.Right, f)
+		return &c
+	case *ast.Negate:
+		c := *x
+		c.Operand = rewrite(x.Operand, f)
+		return &c
+	case *ast.Comparison:
+		c := *x
+		c.Left, c.Right = rewrite(x.Left, f), rewrite(x.Right, f)
+		return &c
+	case *ast.Logical:
+		c := *x
+		c.Left, c.Right = rewrite(x.Left, f), rewrite(x.Right, f)
+		return &c
+	case *ast.Not:
+		c := *x
+		c.Operand = rewrite(x.Operand, f)
+		return &c
+	case *ast.IsNull:
+		c := *x
+		c.Operand = rewrite(x.Operand, f)
+		return &c
+	case *ast.Between:
+		c := *x
+		c.Operand, c.Low, c.High = rewrite(x.Operand, f), rewrite(x.Low, f), rewrite(x.High, f)
+		return &c
+	case *ast.InList:
+		c := *x
+		c.Operand = rewrite(x.Operand, f)
+		c.List = make([]ast.Expr, len(x.List))
+		for i, l := range x.List {
+			c.List[i] = rewrite(l, f)
+		}
+		return &c
+	case *ast.Cast:
+		c := *x
+		c.Operand = rewrite(x.Operand, f)
+		return &c
+	case *ast.FunctionCall:
+		c := *x
+		c.Args = make([]ast.Expr, len(x.Args))
+		for i, a := range x.Args {
+			c.Args[i] = rewrite(a, f)
+		}
+		return &c
+	case *ast.Case:
+		c := *x
+		c.Operand, c.Else = rewrite(x.Operand, f), rewrite(x.Else, f)
+		c.Whens = make([]ast.WhenClause, len(x.Whens))
+		for i, w := range x.Whens {
+			c.Whens[i] = ast.WhenClause{When: rewrite(w.When, f), Then: rewrite(w.Then, f)}
+		}
+		return &c
+	}
+	return e
+}
+
+// planHaving compiles a HAVING clause over the group's key values and
+// aggregates: each aggregate call in it becomes a hidden aggregator, each
+// grouping expression a reference to the group's key value.
+func (e *Engine) planHaving(h ast.Expr, aq *aggQuery, groupBy []ast.Expr, scope *expr.Scope, opts expr.Options) error {
+	groupText := map[string]int{}
+	for i, g := range groupBy {
+		groupText[ast.Format(g)] = i
+	}
+	hs := &expr.Scope{}
+	for i, g := range aq.groups {
+		hs.Columns = append(hs.Columns, expr.Column{Name: fmt.Sprintf("KSQL_GROUP_%d", i), Type: g.Type()})
+	}
+	var failure error
+	rewritten := rewrite(h, func(x ast.Expr) ast.Expr {
+		if i, ok := groupText[ast.Format(x)]; ok {
+			return &ast.ColumnRef{Name: fmt.Sprintf("KSQL_GROUP_%d", i)}
+		}
+		fc, ok := x.(*ast.FunctionCall)
+		if !ok || !expr.IsAggregateCall(fc.Name) {
+			return nil
+		}
+		name := strings.ToUpper(fc.Name)
+		if !supportedAggs[name] || len(fc.Args) > 1 || fc.Distinct {
+			failure = statementErr("aggregate %s in HAVING is not supported yet", ast.Format(fc))
+			return x
+		}
+		ag := aggregator{name: name, limit: 1000}
+		if !fc.Star && len(fc.Args) == 1 {
+			c, err := expr.Compile(fc.Args[0], scope, opts)
+			if err != nil {
+				failure = statementErr("%v", err)
+				return x
+			}
+			ag.arg, ag.typ = c, c.Type()
+		}
+		switch {
+		case name == "COUNT":
+			ag.typ = types.TBigint()
+		case ag.arg == nil:
+			failure = statementErr("Function '%s' does not accept parameters ().", name)
+			return x
+		case name == "COLLECT_LIST" || name == "COLLECT_SET":
+			ag.typ = types.ArrayOf(ag.typ)
+		}
+		idx := len(aq.aggs)
+		aq.aggs = append(aq.aggs, ag)
+		col := fmt.Sprintf("KSQL_AGG_%d", idx)
+		hs.Columns = append(hs.Columns, expr.Column{Name: col, Type: ag.typ})
+		aq.havingAggs = append(aq.havingAggs, idx)
+		return &ast.ColumnRef{Name: col}
+	})
+	if failure != nil {
+		return failure
+	}
+	c, err := expr.Compile(rewritten, hs, opts)
+	if err != nil {
+		return statementErr("%v", err)
+	}
+	aq.having = c
+	return nil
+}
