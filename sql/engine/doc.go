@@ -17,9 +17,12 @@
 // expr's expressions. A record that does not deserialize is skipped and
 // counted (Engine.Skipped), never stops a query.
 //
+// Stream-table INNER and LEFT joins look each stream record up in the
+// table as it stood when the record arrived.
+//
 // Not planned yet: aggregations over tables, expressions over aggregates in
 // the select list, the other aggregate functions, session windows, EMIT
-// FINAL, joins, INSERT VALUES, SHOW/DESCRIBE, and the Kafka-protocol
+// FINAL, stream-stream, table-table, foreign-key and n-way joins, INSERT VALUES, SHOW/DESCRIBE, and the Kafka-protocol
 // runtime (consumer groups, changelog-backed state, transactions) that
 // `streamlite up` and `streamlite sql-server` will run.
 //

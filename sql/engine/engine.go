@@ -79,6 +79,10 @@ type Engine struct {
 	order   []string // source names in creation order
 	topics  map[string]*topic
 	queries []*query
+	// inputs are the records produced from outside, in order; Drain
+	// delivers those from next on.
+	inputs []inputRef
+	next   int
 	// Skipped counts records a query could not deserialize.
 	Skipped int
 }
@@ -120,13 +124,25 @@ func (e *Engine) addSource(s *Source) {
 	e.sources[s.Name] = s
 }
 
+// inputRef names one record produced from outside.
+type inputRef struct {
+	topic string
+	index int
+}
+
 // Produce appends a record to topic (partition 0), creating the topic if
-// needed.
+// needed; the next Drain delivers it to the queries reading the topic.
 func (e *Engine) Produce(t string, r Record) {
+	e.inputs = append(e.inputs, inputRef{t, e.append(t, r)})
+}
+
+// append adds r to topic t and returns its index.
+func (e *Engine) append(t string, r Record) int {
 	e.CreateTopic(t, 1)
 	tp := e.topics[t]
 	r.Offset = int64(len(tp.records))
 	tp.records = append(tp.records, r)
+	return len(tp.records) - 1
 }
 
 // Records returns every record of topic t.

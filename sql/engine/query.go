@@ -22,8 +22,8 @@ type query struct {
 	values []expr.Compiled
 	// agg is set for a GROUP BY query.
 	agg *aggQuery
-	// offset is the next input record to process.
-	offset int
+	// join is set for a join query; from is then its left side.
+	join *joinQuery
 }
 
 // createAsSelect runs CREATE STREAM|TABLE name [WITH] AS SELECT.
@@ -89,9 +89,28 @@ func lit(s string) *ast.Literal { return &ast.Literal{Kind: ast.LitString, Text:
 // plan type-checks a stateless query and fills in sink's columns and
 // formats.
 func (e *Engine) plan(qa *ast.Query, sink *Source, w withProps) (*query, error) {
+	if j, ok := qa.From.(*ast.Join); ok {
+		if qa.Window != nil || isAggregating(qa) || len(qa.PartitionBy) > 0 {
+			return nil, statementErr("joins with windows, aggregation or PARTITION BY are not supported yet")
+		}
+		q := &query{sink: sink}
+		if err := e.planJoin(j, qa, q, sink, expr.Options{Props: e.props}); err != nil {
+			return nil, err
+		}
+		if err := e.formats(sink, inherit(w, q.from)); err != nil {
+			return nil, err
+		}
+		if _, err := sink.keySerde(); err != nil {
+			return nil, statementErr("%v", err)
+		}
+		if _, err := sink.valueSerde(); err != nil {
+			return nil, statementErr("%v", err)
+		}
+		return q, nil
+	}
 	ref, ok := qa.From.(*ast.SourceRef)
 	if !ok {
-		return nil, statementErr("joins are not supported yet")
+		return nil, statementErr("this FROM clause is not supported yet")
 	}
 	if qa.Window != nil && !isAggregating(qa) {
 		return nil, statementErr("windows are not supported yet")
@@ -262,32 +281,51 @@ func inherit(w withProps, from *Source) withProps {
 	return out
 }
 
-// Drain runs every persistent query over the records not yet processed,
-// in statement order, until none is left: a query reading another's sink
-// sees all of its output.
+// maxPipelineDepth bounds how many queries one record may flow through
+// (a query reading its own sink would otherwise never stop).
+const maxPipelineDepth = 64
+
+// Drain delivers every record produced since the last Drain, one at a
+// time in produce order: each goes through every query reading its topic,
+// in statement order, and each output those queries write goes through the
+// queries reading it before the next input, as ksqlDB's test driver runs
+// a pipeline.
 func (e *Engine) Drain() error {
-	for progress := true; progress; {
-		progress = false
-		for _, q := range e.queries {
-			recs := e.Records(q.from.Topic)
-			for q.offset < len(recs) {
-				r := recs[q.offset]
-				q.offset++
-				progress = true
-				if err := e.process(q, r); err != nil {
-					return err
-				}
-			}
+	for e.next < len(e.inputs) {
+		in := e.inputs[e.next]
+		e.next++
+		if err := e.deliver(in.topic, e.topics[in.topic].records[in.index], 0); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// deliver runs r, a record of topic t, through every query reading t.
+func (e *Engine) deliver(t string, r Record, depth int) error {
+	if depth > maxPipelineDepth {
+		return &Error{Phase: PhaseRuntime, Msg: "a record went through more than 64 queries: a query reads its own output"}
+	}
+	for _, q := range e.queries {
+		var err error
+		switch {
+		case q.join != nil && q.join.right.Topic == t && q.from.Topic != t:
+			err = e.processRight(q, r, depth)
+		case q.from.Topic == t:
+			err = e.process(q, r, depth)
+		}
+		if err != nil {
+			return err
 		}
 	}
 	return nil
 }
 
 // process runs one input record through q.
-func (e *Engine) process(q *query, r Record) error {
+func (e *Engine) process(q *query, r Record, depth int) error {
 	if q.from.Table && r.Value == nil {
 		// A table's tombstone deletes the row downstream too.
-		return e.tombstone(q, r)
+		return e.tombstone(q, r, depth)
 	}
 	row, ok, err := e.decodeRow(q.from, r)
 	if err != nil {
@@ -298,6 +336,11 @@ func (e *Engine) process(q *query, r Record) error {
 		return nil
 	}
 	r.Timestamp = row[len(q.from.Columns)].(int64) // ROWTIME: extracted, or the record's
+	if q.join != nil {
+		if row, ok, err = q.join.joined(row); err != nil || !ok {
+			return err
+		}
+	}
 	if q.where != nil {
 		v, err := q.where.Eval(row)
 		if err != nil {
@@ -305,7 +348,7 @@ func (e *Engine) process(q *query, r Record) error {
 		}
 		if v != true {
 			if q.from.Table && q.agg == nil {
-				return e.tombstone(q, r) // the row leaves the filtered table
+				return e.tombstone(q, r, depth) // the row leaves the filtered table
 			}
 			return nil
 		}
@@ -320,7 +363,7 @@ func (e *Engine) process(q *query, r Record) error {
 			if q.agg.window != nil {
 				out.Window = &Window{Start: o.start, End: o.start + q.agg.window.size}
 			}
-			if err := e.emit(q, out, o.key, o.val); err != nil {
+			if err := e.emit(q, out, o.key, o.val, depth); err != nil {
 				return err
 			}
 		}
@@ -342,11 +385,11 @@ func (e *Engine) process(q *query, r Record) error {
 		}
 		vals[i] = v
 	}
-	return e.emit(q, r, keys, vals)
+	return e.emit(q, r, keys, vals, depth)
 }
 
 // emit writes one output row of q for input record r.
-func (e *Engine) emit(q *query, r Record, keys, vals []types.Value) error {
+func (e *Engine) emit(q *query, r Record, keys, vals []types.Value, depth int) error {
 	ks, err := q.sink.keySerde()
 	if err != nil {
 		return err
@@ -369,13 +412,12 @@ func (e *Engine) emit(q *query, r Record, keys, vals []types.Value) error {
 			vb = []byte{} // a row, never a tombstone
 		}
 	}
-	e.Produce(q.sink.Topic, Record{Key: kb, Value: vb, Timestamp: r.Timestamp, Headers: r.Headers, Window: r.Window})
-	return nil
+	return e.write(q.sink.Topic, Record{Key: kb, Value: vb, Timestamp: r.Timestamp, Headers: r.Headers, Window: r.Window}, depth)
 }
 
 // tombstone forwards a table row's deletion: the same key, re-encoded for
 // the sink when its key is the source's, with a null value.
-func (e *Engine) tombstone(q *query, r Record) error {
+func (e *Engine) tombstone(q *query, r Record, depth int) error {
 	if len(q.keys) == 0 || r.Key == nil {
 		return nil
 	}
@@ -396,8 +438,14 @@ func (e *Engine) tombstone(q *query, r Record) error {
 	if err != nil {
 		return &Error{Phase: PhaseRuntime, Msg: err.Error()}
 	}
-	e.Produce(q.sink.Topic, Record{Key: kb, Timestamp: r.Timestamp, Headers: r.Headers})
-	return nil
+	return e.write(q.sink.Topic, Record{Key: kb, Timestamp: r.Timestamp, Headers: r.Headers}, depth)
+}
+
+// write appends a query's output record to topic t and delivers it to the
+// queries reading t.
+func (e *Engine) write(t string, r Record, depth int) error {
+	i := e.append(t, r)
+	return e.deliver(t, e.topics[t].records[i], depth+1)
 }
 
 // decodeRow deserializes r as a row of src (columns, then ROWTIME,
