@@ -18,11 +18,14 @@
 // counted (Engine.Skipped), never stops a query.
 //
 // Stream-table INNER and LEFT joins look each stream record up in the
-// table as it stood when the record arrived.
+// table as it stood when the record arrived; inner stream-stream joins
+// WITHIN a window buffer both sides by key and join each record with the
+// other side's records inside the window.
 //
 // Not planned yet: aggregations over tables, expressions over aggregates in
 // the select list, the other aggregate functions, session windows, EMIT
-// FINAL, stream-stream, table-table, foreign-key and n-way joins, INSERT VALUES, SHOW/DESCRIBE, and the Kafka-protocol
+// FINAL, outer stream-stream, table-table, foreign-key and n-way joins,
+// expiry of stream-stream join buffers (they grow with the input), INSERT VALUES, SHOW/DESCRIBE, and the Kafka-protocol
 // runtime (consumer groups, changelog-backed state, transactions) that
 // `streamlite up` and `streamlite sql-server` will run.
 //

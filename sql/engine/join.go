@@ -16,6 +16,22 @@ type joinQuery struct {
 	left    bool          // LEFT JOIN: a record without a table row joins nulls
 	leftKey expr.Compiled // over the stream's row alone
 	table   map[uint64][]joinRow
+
+	// Stream-stream (WITHIN) joins: rightKey is over the right stream's
+	// row; a left record at t matches right records from t-before to
+	// t+after; both sides are buffered by key.
+	streams       bool
+	rightKey      expr.Compiled
+	before, after int64
+	leftBuf       map[uint64][]bufRow
+	rightBuf      map[uint64][]bufRow
+}
+
+// bufRow is one buffered record of a stream-stream join side.
+type bufRow struct {
+	key types.Value
+	row []types.Value
+	ts  int64
 }
 
 // joinRow is one row of the table side, by its key.
@@ -27,7 +43,7 @@ type joinRow struct {
 // planJoin plans a stream-table join into q, filling sink's columns.
 func (e *Engine) planJoin(j *ast.Join, qa *ast.Query, q *query, sink *Source, opts expr.Options) error {
 	lref, ok := j.Left.(*ast.SourceRef)
-	if !ok || j.Within != nil || (j.Type != ast.JoinInner && j.Type != ast.JoinLeft) {
+	if !ok || (j.Type != ast.JoinInner && j.Type != ast.JoinLeft) {
 		return statementErr("joins other than stream-table INNER and LEFT are not supported yet")
 	}
 	left, ok := e.sources[lref.Name]
@@ -38,8 +54,11 @@ func (e *Engine) planJoin(j *ast.Join, qa *ast.Query, q *query, sink *Source, op
 	if !ok {
 		return statementErr("%s does not exist.", j.Right.Name)
 	}
-	if left.Table || !right.Table {
-		return statementErr("joins other than stream-table are not supported yet")
+	if !left.Table && !right.Table && j.Within != nil && j.Type == ast.JoinInner {
+		return e.planStreamJoin(j, lref, left, right, qa, q, sink, opts)
+	}
+	if left.Table || !right.Table || j.Within != nil {
+		return statementErr("joins other than stream-table and inner stream-stream are not supported yet")
 	}
 	rkeys := right.keyColumns()
 	if len(rkeys) != 1 {
@@ -70,6 +89,14 @@ func (e *Engine) planJoin(j *ast.Join, qa *ast.Query, q *query, sink *Source, op
 	jq := &joinQuery{right: right, left: j.Type == ast.JoinLeft, leftKey: lk, table: map[uint64][]joinRow{}}
 	q.from, q.join = left, jq
 
+	return e.planJoinOutput(qa, q, sink, opts, scope, lq, rq, left, right, leftExpr, isRightKey)
+}
+
+// planJoinOutput plans a join's WHERE and select list over the joined row
+// (left row, then right row) and fills sink's columns: the left join
+// expression's column is the key.
+func (e *Engine) planJoinOutput(qa *ast.Query, q *query, sink *Source, opts expr.Options, scope *expr.Scope,
+	lq, rq string, left, right *Source, leftExpr ast.Expr, isRightKey func(ast.Expr) bool) error {
 	if qa.Where != nil {
 		c, err := expr.Compile(qa.Where, scope, opts)
 		if err != nil {
@@ -156,6 +183,38 @@ func (e *Engine) planJoin(j *ast.Join, qa *ast.Query, q *query, sink *Source, op
 	return nil
 }
 
+// planStreamJoin plans an inner stream-stream join WITHIN a time window.
+func (e *Engine) planStreamJoin(j *ast.Join, lref *ast.SourceRef, left, right *Source, qa *ast.Query, q *query, sink *Source, opts expr.Options) error {
+	lq, rq := qualifierOf(lref), qualifierOf(j.Right)
+	lscope, rscope := scopeOf(left, lq), scopeOf(right, rq)
+	scope := &expr.Scope{Columns: append(append([]expr.Column(nil), lscope.Columns...), rscope.Columns...)}
+	cmp, ok := j.On.(*ast.Comparison)
+	if !ok || cmp.Op != ast.CmpEq {
+		return statementErr("only equality join conditions are supported yet: %s", ast.Format(j.On))
+	}
+	le, re := cmp.Left, cmp.Right
+	lk, err := expr.Compile(le, lscope, opts)
+	if err != nil {
+		le, re = re, le
+		if lk, err = expr.Compile(le, lscope, opts); err != nil {
+			return statementErr("%v", err)
+		}
+	}
+	rk, err := expr.Compile(re, rscope, opts)
+	if err != nil {
+		return statementErr("%v", err)
+	}
+	q.from = left
+	q.join = &joinQuery{
+		right: right, streams: true, leftKey: lk, rightKey: rk,
+		before: j.Within.Before.Millis(), after: j.Within.After.Millis(),
+		leftBuf: map[uint64][]bufRow{}, rightBuf: map[uint64][]bufRow{},
+	}
+	rightKeyText := ast.Format(re)
+	isRight := func(x ast.Expr) bool { return ast.Format(x) == rightKeyText }
+	return e.planJoinOutput(qa, q, sink, opts, scope, lq, rq, left, right, le, isRight)
+}
+
 func qualifierOf(r *ast.SourceRef) string {
 	if r.Alias != "" {
 		return r.Alias
@@ -165,8 +224,19 @@ func qualifierOf(r *ast.SourceRef) string {
 
 // processRight folds a record of the join's table side into its state: a
 // row replaces the key's row, a tombstone deletes it.
-func (e *Engine) processRight(q *query, r Record, _ int) error {
+func (e *Engine) processRight(q *query, r Record, depth int) error {
 	jq := q.join
+	if jq.streams {
+		row, ok, err := e.decodeRow(jq.right, r)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			e.Skipped++
+			return nil
+		}
+		return e.streamJoin(q, false, row, r, depth)
+	}
 	ks, err := jq.right.keySerde()
 	if err != nil {
 		return err
@@ -226,4 +296,55 @@ func (jq *joinQuery) joined(row []types.Value) ([]types.Value, bool, error) {
 		match = make([]types.Value, len(jq.right.Columns)+3)
 	}
 	return append(append([]types.Value(nil), row...), match...), true, nil
+}
+
+// streamJoin buffers a record of one side of a stream-stream join and
+// joins it with the other side's buffered records of the same key inside
+// the window: a left record at t matches right records from t-before to
+// t+after. The output's time is the later of the two.
+func (e *Engine) streamJoin(q *query, isLeft bool, row []types.Value, r Record, depth int) error {
+	jq := q.join
+	keyExpr, own, other := jq.leftKey, jq.leftBuf, jq.rightBuf
+	if !isLeft {
+		keyExpr, own, other = jq.rightKey, jq.rightBuf, jq.leftBuf
+	}
+	k, err := keyExpr.Eval(row)
+	if err != nil {
+		return &Error{Phase: PhaseRuntime, Msg: err.Error()}
+	}
+	if k == nil {
+		return nil
+	}
+	ts := row[len(sideSource(q, isLeft).Columns)].(int64)
+	h := types.Hash(k)
+	own[h] = append(own[h], bufRow{key: k, row: row, ts: ts})
+	for _, o := range other[h] {
+		if !types.Equal(o.key, k) {
+			continue
+		}
+		lt, rt := ts, o.ts
+		lrow, rrow := row, o.row
+		if !isLeft {
+			lt, rt = o.ts, ts
+			lrow, rrow = o.row, row
+		}
+		if rt < lt-jq.before || rt > lt+jq.after {
+			continue
+		}
+		out := r
+		out.Timestamp = max(lt, rt)
+		joined := append(append([]types.Value(nil), lrow...), rrow...)
+		if err := e.filterProject(q, joined, out, depth); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// sideSource is the source of a join side.
+func sideSource(q *query, isLeft bool) *Source {
+	if isLeft {
+		return q.from
+	}
+	return q.join.right
 }

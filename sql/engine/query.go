@@ -336,11 +336,19 @@ func (e *Engine) process(q *query, r Record, depth int) error {
 		return nil
 	}
 	r.Timestamp = row[len(q.from.Columns)].(int64) // ROWTIME: extracted, or the record's
+	if q.join != nil && q.join.streams {
+		return e.streamJoin(q, true, row, r, depth)
+	}
 	if q.join != nil {
 		if row, ok, err = q.join.joined(row); err != nil || !ok {
 			return err
 		}
 	}
+	return e.filterProject(q, row, r, depth)
+}
+
+// filterProject applies q's WHERE to row and writes the projected output.
+func (e *Engine) filterProject(q *query, row []types.Value, r Record, depth int) error {
 	if q.where != nil {
 		v, err := q.where.Eval(row)
 		if err != nil {
