@@ -24,6 +24,9 @@ type aggQuery struct {
 	fields int
 	// window is set for a windowed aggregation (tumbling or hopping).
 	window *timeWindow
+	// session is set for a SESSION window, with its groups' sessions.
+	session  *sessionWindow
+	sessions map[uint64][]*sessionGroup
 	// streamTime is the largest record timestamp seen, which closes
 	// windows.
 	streamTime int64
@@ -103,8 +106,15 @@ func (e *Engine) planAggregate(qa *ast.Query, q *query, scope *expr.Scope, sink 
 	aq := &aggQuery{state: map[uint64][]*groupState{}}
 	if w := qa.Window; w != nil {
 		if w.Kind == ast.WindowSession {
-			return statementErr("session windows are not supported yet")
+			sw := &sessionWindow{gap: w.Size.Millis(), grace: defaultGraceMs}
+			if w.Grace != nil {
+				sw.grace = w.Grace.Millis()
+			}
+			aq.session = sw
+			aq.sessions = map[uint64][]*sessionGroup{}
 		}
+	}
+	if w := qa.Window; w != nil && w.Kind != ast.WindowSession {
 		tw := &timeWindow{size: w.Size.Millis(), grace: defaultGraceMs}
 		tw.advance = tw.size
 		if w.Advance != nil {
@@ -186,7 +196,7 @@ func (e *Engine) planAggregate(qa *ast.Query, q *query, scope *expr.Scope, sink 
 			valCols = append(valCols, Column{Name: col, Type: ag.typ})
 			continue
 		}
-		if cr, ok := si.Expr.(*ast.ColumnRef); ok && aq.window != nil && (cr.Name == "WINDOWSTART" || cr.Name == "WINDOWEND") {
+		if cr, ok := si.Expr.(*ast.ColumnRef); ok && (aq.window != nil || aq.session != nil) && (cr.Name == "WINDOWSTART" || cr.Name == "WINDOWEND") {
 			col := si.Alias
 			if col == "" {
 				col = cr.Name
@@ -230,15 +240,18 @@ func (e *Engine) planAggregate(qa *ast.Query, q *query, scope *expr.Scope, sink 
 // windowedOut is one output row of an update: the group's key, its window
 // start (windowed queries) and the aggregates.
 type windowedOut struct {
-	key   []types.Value
-	start int64
-	val   []types.Value // nil: the group fails HAVING, a tombstone
+	key        []types.Value
+	start, end int64         // end: session windows only
+	val        []types.Value // nil: a tombstone (HAVING failed, session merged)
 }
 
 // updateAll folds a record with timestamp ts into its group, in every
 // window it falls in that is still open, and returns an output row per
 // updated window (one, unwindowed).
 func (aq *aggQuery) updateAll(row []types.Value, ts int64) ([]windowedOut, error) {
+	if aq.session != nil {
+		return aq.updateSession(row, ts)
+	}
 	if aq.window == nil {
 		key, val, ok, err := aq.update(row, 0)
 		if err != nil || !ok {

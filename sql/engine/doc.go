@@ -12,7 +12,8 @@
 // forwarded) and with GROUP BY over a stream (COUNT, SUM, MIN, MAX,
 // EARLIEST/LATEST_BY_OFFSET, COLLECT_LIST/SET, TOPK(DISTINCT), ATTR; HAVING;
 // every update emitted; tumbling and hopping windows closed by stream time
-// with grace periods, WINDOWSTART/WINDOWEND), with record time from a
+// with grace periods; session windows merging across the inactivity gap,
+// merged sessions deleted; WINDOWSTART/WINDOWEND), with record time from a
 // TIMESTAMP column, over the v1 formats (KAFKA, JSON, DELIMITED, NONE; package serde) with package
 // expr's expressions. A record that does not deserialize is skipped and
 // counted (Engine.Skipped), never stops a query.
@@ -23,8 +24,7 @@
 // other side's records inside the window.
 //
 // Not planned yet: aggregations over tables, expressions over aggregates in
-// the select list, the other aggregate functions, session windows, EMIT
-// FINAL, outer stream-stream, table-table, foreign-key and n-way joins,
+// the select list, the other aggregate functions, EMIT FINAL, outer stream-stream, table-table, foreign-key and n-way joins,
 // expiry of stream-stream join buffers (they grow with the input), INSERT VALUES, SHOW/DESCRIBE, and the Kafka-protocol
 // runtime (consumer groups, changelog-backed state, transactions) that
 // `streamlite up` and `streamlite sql-server` will run.

@@ -56,9 +56,11 @@ type Record struct {
 	Window *Window
 }
 
-// Window is a record's time window: [Start, End) in ms.
+// Window is a record's window: [Start, End) in ms for a time window;
+// for a session, Start and End are its first and last record's times.
 type Window struct {
 	Start, End int64
+	Session    bool
 }
 
 // topic is an in-memory topic of the driver.

@@ -368,8 +368,13 @@ func (e *Engine) filterProject(q *query, row []types.Value, r Record, depth int)
 		}
 		for _, o := range outs {
 			out := r
-			if q.agg.window != nil {
+			switch {
+			case q.agg.window != nil:
 				out.Window = &Window{Start: o.start, End: o.start + q.agg.window.size}
+			case q.agg.session != nil:
+				// Session results carry the session's end as their time.
+				out.Window = &Window{Start: o.start, End: o.end, Session: true}
+				out.Timestamp = o.end
 			}
 			if err := e.emit(q, out, o.key, o.val, depth); err != nil {
 				return err
