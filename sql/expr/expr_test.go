@@ -1,6 +1,7 @@
 package expr
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -254,6 +255,33 @@ func TestLikeMatch(t *testing.T) {
 		}
 		if got := likeMatch(toks, c.s); got != c.want {
 			t.Errorf("%q LIKE %q = %v", c.s, c.p, got)
+		}
+	}
+}
+
+// The date/time formatting functions round-trip through Java patterns.
+func TestTimeFormatFunctions(t *testing.T) {
+	for _, c := range []struct{ src, want string }{
+		{"TIMESTAMPTOSTRING(1526075913000, 'yyyy-MM-dd HH:mm:ss')", "2018-05-11 21:58:33"},
+		{"STRINGTOTIMESTAMP('2018-05-11 21:58:33', 'yyyy-MM-dd HH:mm:ss')", "1526075913000"},
+		{"FORMAT_DATE(FROM_DAYS(1), 'yyyy-MM-dd')", "1970-01-02"},
+		{"PARSE_DATE('1970-01-03', 'yyyy-MM-dd')", "1970-01-03"},
+		{"STRINGTOTIMESTAMP('not a time', 'yyyy-MM-dd')", "<nil>"},
+	} {
+		e, err := parser.ParseExpr(c.src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		comp, err := Compile(e, &Scope{}, Options{})
+		if err != nil {
+			t.Fatalf("%s: %v", c.src, err)
+		}
+		v, err := comp.Eval(nil)
+		if err != nil {
+			t.Fatalf("%s: %v", c.src, err)
+		}
+		if got := fmt.Sprint(v); got != c.want {
+			t.Errorf("%s = %s, want %s", c.src, got, c.want)
 		}
 	}
 }

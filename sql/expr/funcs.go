@@ -717,5 +717,8 @@ func builtin(name string, opts Options) []overload {
 	if ovs := nullFuncs(name); ovs != nil {
 		return ovs
 	}
+	if ovs := timeFormatFuncs(name); ovs != nil {
+		return ovs
+	}
 	return timeFuncs(name)
 }
