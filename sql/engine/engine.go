@@ -179,11 +179,15 @@ func (e *Engine) Execute(text string) error {
 		return e.insertInto(s)
 	case *ast.DropSource:
 		name := s.Name
-		if _, ok := e.sources[name]; !ok {
+		src, ok := e.sources[name]
+		if !ok {
 			if s.IfExists {
 				return nil
 			}
 			return statementErr("Source %s does not exist.", name)
+		}
+		if s.DeleteTopic && src.IsSource {
+			return statementErr("Cannot delete topic for read-only source: %s", name)
 		}
 		delete(e.sources, name)
 		return nil
@@ -199,6 +203,15 @@ func (e *Engine) Execute(text string) error {
 
 // createSource runs CREATE STREAM|TABLE (cols) WITH (...).
 func (e *Engine) createSource(s *ast.CreateSource) error {
+	if s.IsSource && s.OrReplace {
+		kind := strings.ToLower(s.Kind.String())
+		return statementErr("Cannot add %s '%s': CREATE OR REPLACE is not supported on source %ss.", kind, s.Name, kind)
+	}
+	for _, c := range s.Columns {
+		if reservedColumn(c.Name) {
+			return statementErr("'%s' is a reserved column name. You cannot use it as a name for a column.", c.Name)
+		}
+	}
 	if old, ok := e.sources[s.Name]; ok {
 		if s.IfNotExists {
 			return nil
@@ -261,6 +274,12 @@ func (e *Engine) createSource(s *ast.CreateSource) error {
 	if f, ok := w.str("TIMESTAMP_FORMAT"); ok {
 		src.TimestampFormat = f
 	}
+	if err := checkWrapping(src, w); err != nil {
+		return err
+	}
+	if _, ok := w.str("KEY_FORMAT"); ok && !src.Table && len(src.keyColumns()) == 0 {
+		return statementErr("Key format specified for stream without key columns.")
+	}
 	if _, err := src.keySerde(); err != nil {
 		return statementErr("%v", err)
 	}
@@ -284,6 +303,12 @@ func (e *Engine) formats(src *Source, w withProps) error {
 		kf = v
 	}
 	if f, ok := w.str("FORMAT"); ok {
+		for _, other := range []string{"KEY_FORMAT", "VALUE_FORMAT"} {
+			if _, both := w.str(other); both {
+				side := strings.TrimSuffix(other, "_FORMAT")
+				return statementErr("Cannot supply both '%s' and 'FORMAT' properties, as 'FORMAT' sets both key and value formats. Either use just 'FORMAT', or use 'KEY_FORMAT' and 'VALUE_FORMAT'.", side+"_FORMAT")
+			}
+		}
 		kf, vf = f, f
 	}
 	if f, ok := w.str("KEY_FORMAT"); ok {
@@ -341,4 +366,28 @@ func scopeOf(src *Source, qualifier string) *expr.Scope {
 		sc.Columns = append(sc.Columns, expr.Column{Qualifier: qualifier, Name: p.name, Type: p.t})
 	}
 	return sc
+}
+
+// reservedColumn reports the pseudocolumn names no column may take.
+func reservedColumn(name string) bool {
+	switch name {
+	case "ROWTIME", "ROWPARTITION", "ROWOFFSET", "WINDOWSTART", "WINDOWEND":
+		return true
+	}
+	return false
+}
+
+// checkWrapping refuses WRAP_SINGLE_VALUE where it cannot apply.
+func checkWrapping(src *Source, w withProps) error {
+	v, ok := w.str("WRAP_SINGLE_VALUE")
+	if !ok {
+		return nil
+	}
+	if strings.EqualFold(v, "true") && (src.ValueFormat == serde.FormatKafka || src.ValueFormat == serde.FormatDelimited) {
+		return statementErr("Format '%s' does not support 'WRAP_SINGLE_VALUE' set to 'true'.", src.ValueFormat)
+	}
+	if len(src.valueColumns()) != 1 {
+		return statementErr("'WRAP_SINGLE_VALUE' is only valid for single-field value schemas")
+	}
+	return nil
 }

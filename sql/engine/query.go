@@ -71,6 +71,12 @@ func (e *Engine) insertInto(s *ast.InsertInto) error {
 	if !ok {
 		return statementErr("%s does not exist.", s.Target)
 	}
+	if target.Table {
+		return statementErr("INSERT INTO can only be used to insert into a stream. %s is a table.", s.Target)
+	}
+	if target.IsSource {
+		return statementErr("Cannot insert into read-only stream: %s", s.Target)
+	}
 	probe := &Source{Name: target.Name, Topic: target.Topic, Table: target.Table, WrapSingleValue: target.WrapSingleValue}
 	q, err := e.plan(s.Query, probe, withProps{"KEY_FORMAT": lit(string(target.KeyFormat)), "VALUE_FORMAT": lit(string(target.ValueFormat))})
 	if err != nil {
@@ -177,6 +183,9 @@ func (e *Engine) plan(qa *ast.Query, sink *Source, w withProps) (*query, error) 
 			}
 			continue
 		}
+		if reservedColumn(si.Alias) {
+			return nil, statementErr("`%s` is a reserved column name. You cannot use it as an alias for a column.", si.Alias)
+		}
 		name := si.Alias
 		if name == "" {
 			if cr, ok := si.Expr.(*ast.ColumnRef); ok {
@@ -246,6 +255,9 @@ func (e *Engine) plan(qa *ast.Query, sink *Source, w withProps) (*query, error) 
 			names = append(names, k.Name)
 		}
 		return nil, statementErr("The query used to build `%s` must include the key columns %s in its projection (eg, SELECT %s...).", sink.Name, strings.Join(names, " and "), strings.Join(names, ", "))
+	}
+	if len(valCols) == 0 {
+		return nil, statementErr("The projection contains no value columns.")
 	}
 	sink.Columns = append(keyCols, valCols...)
 	if err := e.formats(sink, inherit(w, from)); err != nil {
