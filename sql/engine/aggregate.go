@@ -30,6 +30,9 @@ type aggQuery struct {
 	// streamTime is the largest record timestamp seen, which closes
 	// windows.
 	streamTime int64
+	// tableRows holds, for an aggregation over a table, each source row's
+	// last contribution by the row's key bytes.
+	tableRows map[string]tableContribution
 	// having filters groups (HAVING); its row is the group's key values,
 	// then the aggregates havingAggs names.
 	having     expr.Compiled
@@ -103,7 +106,7 @@ func isAggregating(q *ast.Query) bool {
 
 // planAggregate plans a GROUP BY query into q, filling sink's columns.
 func (e *Engine) planAggregate(qa *ast.Query, q *query, scope *expr.Scope, sink *Source, opts expr.Options) error {
-	aq := &aggQuery{state: map[uint64][]*groupState{}}
+	aq := &aggQuery{state: map[uint64][]*groupState{}, tableRows: map[string]tableContribution{}}
 	if w := qa.Window; w != nil {
 		if w.Kind == ast.WindowSession {
 			sw := &sessionWindow{gap: w.Size.Millis(), grace: defaultGraceMs}
@@ -502,4 +505,124 @@ func (ag aggregator) result(acc any) types.Value {
 type attrState struct {
 	v           types.Value
 	seen, mixed bool
+}
+
+// tableContribution is what one row of a source table added to its group.
+type tableContribution struct {
+	row []types.Value
+}
+
+// processTableAgg aggregates a table: a row's update first takes its old
+// value out of the old group (written), then adds the new value to its
+// group (written), as Kafka Streams' table aggregation with a subtractor
+// and an adder forwards them; a tombstone only takes the old value out.
+func (e *Engine) processTableAgg(q *query, r Record, depth int) error {
+	aq := q.agg
+	if r.Key == nil {
+		return nil
+	}
+	k := string(r.Key)
+	if old, ok := aq.tableRows[k]; ok {
+		delete(aq.tableRows, k)
+		key, val, ok, err := aq.retract(old.row)
+		if err != nil {
+			return &Error{Phase: PhaseRuntime, Msg: err.Error()}
+		}
+		if ok {
+			if err := e.emit(q, r, key, val, depth); err != nil {
+				return err
+			}
+		}
+	}
+	if r.Value == nil {
+		return nil
+	}
+	row, ok, err := e.decodeRow(q.from, r)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		e.Skipped++
+		return nil
+	}
+	if q.where != nil {
+		if v, err := q.where.Eval(row); err != nil || v != true {
+			return nil
+		}
+	}
+	key, val, ok, err := aq.update(row, 0)
+	if err != nil {
+		return &Error{Phase: PhaseRuntime, Msg: err.Error()}
+	}
+	if !ok {
+		return nil
+	}
+	aq.tableRows[k] = tableContribution{row: row}
+	return e.emit(q, r, key, val, depth)
+}
+
+// retract takes row's contribution out of its group and returns the
+// group's new row.
+func (aq *aggQuery) retract(row []types.Value) (key, val []types.Value, ok bool, err error) {
+	key = make([]types.Value, len(aq.groups))
+	var h uint64
+	for i, g := range aq.groups {
+		v, err := g.Eval(row)
+		if err != nil || v == nil {
+			return nil, nil, false, err
+		}
+		key[i] = v
+		h = h*31 + types.Hash(v)
+	}
+	var gs *groupState
+	for _, s := range aq.state[h] {
+		if s.start == 0 && equalRow(s.key, key) {
+			gs = s
+		}
+	}
+	if gs == nil {
+		return nil, nil, false, nil
+	}
+	for i, ag := range aq.aggs {
+		var v types.Value
+		if ag.arg != nil {
+			if v, err = ag.arg.Eval(row); err != nil {
+				return nil, nil, false, err
+			}
+		}
+		if gs.accs[i], err = ag.unfold(gs.accs[i], v); err != nil {
+			return nil, nil, false, err
+		}
+	}
+	val = make([]types.Value, len(aq.out))
+	for i, a := range aq.out {
+		val[i] = aq.aggs[a].result(gs.accs[a])
+	}
+	return gs.key, val, true, nil
+}
+
+// unfold takes v out of the accumulator (table aggregation's subtractor).
+func (ag aggregator) unfold(acc any, v types.Value) (any, error) {
+	switch ag.name {
+	case "COUNT":
+		n, _ := acc.(int64)
+		if ag.arg == nil || v != nil {
+			n--
+		}
+		return n, nil
+	case "SUM":
+		if v == nil || acc == nil {
+			return acc, nil
+		}
+		return types.Arith(types.OpSub, acc, v, ag.typ, ag.typ)
+	case "COLLECT_LIST":
+		l, _ := acc.([]types.Value)
+		for i, x := range l {
+			if types.Equal(x, v) {
+				return append(append([]types.Value(nil), l[:i]...), l[i+1:]...), nil
+			}
+		}
+		return l, nil
+	}
+	return nil, fmt.Errorf("%s cannot aggregate a table yet", ag.name)
 }

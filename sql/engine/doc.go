@@ -23,7 +23,10 @@
 // WITHIN a window buffer both sides by key and join each record with the
 // other side's records inside the window.
 //
-// Not planned yet: aggregations over tables, expressions over aggregates in
+// Aggregations over a table (COUNT, SUM, COLLECT_LIST) take a row's old
+// value out of its group and add the new one, writing both steps.
+//
+// Not planned yet: expressions over aggregates in
 // the select list, the other aggregate functions, EMIT FINAL, outer stream-stream, table-table, foreign-key and n-way joins,
 // expiry of stream-stream join buffers (they grow with the input), INSERT VALUES, SHOW/DESCRIBE, and the Kafka-protocol
 // runtime (consumer groups, changelog-backed state, transactions) that

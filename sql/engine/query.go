@@ -125,8 +125,8 @@ func (e *Engine) plan(qa *ast.Query, sink *Source, w withProps) (*query, error) 
 	if !ok {
 		return nil, statementErr("%s does not exist.", ref.Name)
 	}
-	if from.Table && isAggregating(qa) {
-		return nil, statementErr("aggregations over tables are not supported yet")
+	if from.Table && isAggregating(qa) && (qa.Window != nil) {
+		return nil, statementErr("KSQL does not support windowed aggregations over tables.")
 	}
 	qual := ref.Name
 	if ref.Alias != "" {
@@ -149,6 +149,15 @@ func (e *Engine) plan(qa *ast.Query, sink *Source, w withProps) (*query, error) 
 	if isAggregating(qa) {
 		if err := e.planAggregate(qa, q, scope, sink, opts); err != nil {
 			return nil, err
+		}
+		if from.Table {
+			for _, ag := range q.agg.aggs {
+				switch ag.name {
+				case "COUNT", "SUM", "COLLECT_LIST":
+				default:
+					return nil, statementErr("aggregating a table with %s is not supported yet", ag.name)
+				}
+			}
 		}
 		if err := e.formats(sink, inherit(w, from)); err != nil {
 			return nil, err
@@ -335,6 +344,9 @@ func (e *Engine) deliver(t string, r Record, depth int) error {
 
 // process runs one input record through q.
 func (e *Engine) process(q *query, r Record, depth int) error {
+	if q.from.Table && q.agg != nil {
+		return e.processTableAgg(q, r, depth)
+	}
 	if q.from.Table && r.Value == nil {
 		// A table's tombstone deletes the row downstream too.
 		return e.tombstone(q, r, depth)
