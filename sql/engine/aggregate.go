@@ -74,6 +74,17 @@ type aggregator struct {
 	n int
 	// limit bounds COLLECT_LIST/COLLECT_SET (ksql.functions.*.limit).
 	limit int
+	// keepNulls is EARLIEST/LATEST_BY_OFFSET's ignoreNulls=false.
+	keepNulls bool
+}
+
+// boolArg reads a TRUE/FALSE literal argument.
+func boolArg(e ast.Expr) (bool, bool) {
+	l, ok := e.(*ast.Literal)
+	if !ok || l.Kind != ast.LitBoolean {
+		return false, false
+	}
+	return l.Bool, true
 }
 
 // supportedAggs are the aggregate functions planned so far.
@@ -158,14 +169,22 @@ func (e *Engine) planAggregate(qa *ast.Query, q *query, scope *expr.Scope, sink 
 				return statementErr("aggregate %s is not supported yet", ast.Format(fc))
 			}
 			ag := aggregator{name: name, limit: 1000}
+			byOffset := name == "EARLIEST_BY_OFFSET" || name == "LATEST_BY_OFFSET"
+			extra := fc.Args[min(1, len(fc.Args)):]
+			if byOffset && len(extra) > 0 {
+				if ignore, ok := boolArg(extra[len(extra)-1]); ok {
+					ag.keepNulls = !ignore
+					extra = extra[:len(extra)-1]
+				}
+			}
 			switch {
-			case len(fc.Args) == 2 && (name == "TOPK" || name == "TOPKDISTINCT" || name == "EARLIEST_BY_OFFSET" || name == "LATEST_BY_OFFSET"):
-				n, ok := countArg(fc.Args[1])
+			case len(extra) == 1 && (name == "TOPK" || name == "TOPKDISTINCT" || byOffset):
+				n, ok := countArg(extra[0])
 				if !ok {
-					return statementErr("aggregate %s: the second argument must be a positive integer literal", ast.Format(fc))
+					return statementErr("aggregate %s: the count argument must be a positive integer literal", ast.Format(fc))
 				}
 				ag.n = n
-			case len(fc.Args) > 1:
+			case len(extra) > 0:
 				return statementErr("aggregate %s is not supported yet", ast.Format(fc))
 			}
 			if v, ok := e.props["ksql.functions."+strings.ToLower(name)+".limit"]; ok {
@@ -405,7 +424,7 @@ func (ag aggregator) fold(acc any, v types.Value) (any, error) {
 		}
 		return acc, nil
 	case "LATEST_BY_OFFSET":
-		if v == nil {
+		if v == nil && !ag.keepNulls {
 			return acc, nil
 		}
 		if ag.n > 0 {
@@ -420,15 +439,20 @@ func (ag aggregator) fold(acc any, v types.Value) (any, error) {
 	case "EARLIEST_BY_OFFSET":
 		if ag.n > 0 {
 			l, _ := acc.([]types.Value)
-			if v != nil && len(l) < ag.n {
+			if (v != nil || ag.keepNulls) && len(l) < ag.n {
 				l = append(slices.Clone(l), v)
 			}
 			return l, nil
 		}
-		if acc != nil || v == nil {
+		// The accumulator remembers whether a value was taken, since a
+		// kept null is a value too.
+		if st, _ := acc.(*attrState); st != nil {
+			return st, nil
+		}
+		if v == nil && !ag.keepNulls {
 			return acc, nil
 		}
-		return v, nil
+		return &attrState{v: v, seen: true}, nil
 	case "COLLECT_LIST", "COLLECT_SET":
 		l, _ := acc.([]types.Value)
 		if len(l) >= ag.limit {
@@ -482,11 +506,13 @@ func (ag aggregator) result(acc any) types.Value {
 	case "COUNT":
 		n, _ := acc.(int64)
 		return n
-	case "ATTR":
-		if st, _ := acc.(*attrState); st != nil && !st.mixed {
-			return st.v
+	case "ATTR", "EARLIEST_BY_OFFSET":
+		if st, ok := acc.(*attrState); ok {
+			if st != nil && !st.mixed {
+				return st.v
+			}
+			return nil
 		}
-		return nil
 	case "COLLECT_LIST", "COLLECT_SET", "TOPK", "TOPKDISTINCT":
 		l, _ := acc.([]types.Value)
 		if l == nil {

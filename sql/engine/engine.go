@@ -277,9 +277,6 @@ func (e *Engine) createSource(s *ast.CreateSource) error {
 	if err := checkWrapping(src, w); err != nil {
 		return err
 	}
-	if _, ok := w.str("KEY_FORMAT"); ok && !src.Table && len(src.keyColumns()) == 0 {
-		return statementErr("Key format specified for stream without key columns.")
-	}
 	if _, err := src.keySerde(); err != nil {
 		return statementErr("%v", err)
 	}
