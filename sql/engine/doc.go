@@ -21,7 +21,9 @@
 // Stream-table INNER and LEFT joins look each stream record up in the
 // table as it stood when the record arrived; inner stream-stream joins
 // WITHIN a window buffer both sides by key and join each record with the
-// other side's records inside the window.
+// other side's records inside the window; key-to-key table-table joins
+// (INNER, LEFT, RIGHT, FULL OUTER with a synthetic ROWKEY) keep both
+// sides' rows and rewrite the joined row, or delete it, at each update.
 //
 // Aggregations over a table (COUNT, SUM, COLLECT_LIST) take a row's old
 // value out of its group and add the new one, writing both steps.

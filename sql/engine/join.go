@@ -20,8 +20,18 @@ type joinQuery struct {
 	// Stream-stream (WITHIN) joins: rightKey is over the right stream's
 	// row; a left record at t matches right records from t-before to
 	// t+after; both sides are buffered by key.
-	streams       bool
-	rightKey      expr.Compiled
+	streams  bool
+	rightKey expr.Compiled
+	// Table-table joins: both sides' rows by key; full adds a synthetic
+	// ROWKEY column after the joined row.
+	tables     bool
+	full       bool
+	rightOuter bool // RIGHT JOIN: every right row joins, with nulls if need be
+	leftRows   map[uint64][]joinRow
+	leftTable  *Source
+	// shown holds the keys whose joined row is currently written, so only
+	// those get a tombstone when the join stops holding.
+	shown         map[uint64][]types.Value
 	before, after int64
 	leftBuf       map[uint64][]bufRow
 	rightBuf      map[uint64][]bufRow
@@ -43,8 +53,8 @@ type joinRow struct {
 // planJoin plans a stream-table join into q, filling sink's columns.
 func (e *Engine) planJoin(j *ast.Join, qa *ast.Query, q *query, sink *Source, opts expr.Options) error {
 	lref, ok := j.Left.(*ast.SourceRef)
-	if !ok || (j.Type != ast.JoinInner && j.Type != ast.JoinLeft) {
-		return statementErr("joins other than stream-table INNER and LEFT are not supported yet")
+	if !ok {
+		return statementErr("n-way joins are not supported yet")
 	}
 	left, ok := e.sources[lref.Name]
 	if !ok {
@@ -53,6 +63,12 @@ func (e *Engine) planJoin(j *ast.Join, qa *ast.Query, q *query, sink *Source, op
 	right, ok := e.sources[j.Right.Name]
 	if !ok {
 		return statementErr("%s does not exist.", j.Right.Name)
+	}
+	if left.Table && right.Table && j.Within == nil {
+		return e.planTableJoin(j, lref, left, right, qa, q, sink, opts)
+	}
+	if j.Type != ast.JoinInner && j.Type != ast.JoinLeft {
+		return statementErr("joins other than stream-table INNER and LEFT are not supported yet")
 	}
 	if !left.Table && !right.Table && j.Within != nil && j.Type == ast.JoinInner {
 		return e.planStreamJoin(j, lref, left, right, qa, q, sink, opts)
@@ -226,6 +242,9 @@ func qualifierOf(r *ast.SourceRef) string {
 // row replaces the key's row, a tombstone deletes it.
 func (e *Engine) processRight(q *query, r Record, depth int) error {
 	jq := q.join
+	if jq.tables {
+		return e.tableJoin(q, false, r, depth)
+	}
 	if jq.streams {
 		row, ok, err := e.decodeRow(jq.right, r)
 		if err != nil {
@@ -347,4 +366,160 @@ func sideSource(q *query, isLeft bool) *Source {
 		return q.from
 	}
 	return q.join.right
+}
+
+// planTableJoin plans a key-to-key join of two tables: INNER, LEFT or
+// FULL OUTER.
+func (e *Engine) planTableJoin(j *ast.Join, lref *ast.SourceRef, left, right *Source, qa *ast.Query, q *query, sink *Source, opts expr.Options) error {
+	lkeys, rkeys := left.keyColumns(), right.keyColumns()
+	if len(lkeys) != 1 || len(rkeys) != 1 {
+		return statementErr("tables with several key columns cannot be joined yet")
+	}
+	lq, rq := qualifierOf(lref), qualifierOf(j.Right)
+	lscope, rscope := scopeOf(left, lq), scopeOf(right, rq)
+	cols := append(append([]expr.Column(nil), lscope.Columns...), rscope.Columns...)
+	full := j.Type == ast.JoinFull
+	if full {
+		cols = append(cols, expr.Column{Name: "ROWKEY", Type: lkeys[0].Type})
+	}
+	scope := &expr.Scope{Columns: cols}
+	cmp, ok := j.On.(*ast.Comparison)
+	if !ok || cmp.Op != ast.CmpEq {
+		return statementErr("only equality join conditions are supported yet: %s", ast.Format(j.On))
+	}
+	isKey := func(x ast.Expr, name, qual string) bool {
+		cr, ok := x.(*ast.ColumnRef)
+		return ok && cr.Name == name && (cr.Qualifier == qual || cr.Qualifier == "")
+	}
+	if !(isKey(cmp.Left, lkeys[0].Name, lq) && isKey(cmp.Right, rkeys[0].Name, rq)) &&
+		!(isKey(cmp.Right, lkeys[0].Name, lq) && isKey(cmp.Left, rkeys[0].Name, rq)) {
+		return statementErr("Cannot repartition a TABLE source. If this is a join, make sure that the criteria uses the TABLE's key column %s instead of %s", rkeys[0].Name, ast.Format(j.On))
+	}
+	q.from = left
+	q.join = &joinQuery{
+		right: right, tables: true, full: full, left: j.Type == ast.JoinLeft || full, rightOuter: j.Type == ast.JoinRight,
+		leftTable: left, leftRows: map[uint64][]joinRow{}, table: map[uint64][]joinRow{},
+		shown: map[uint64][]types.Value{},
+	}
+	var leftExpr ast.Expr = &ast.ColumnRef{Qualifier: lq, Name: lkeys[0].Name}
+	isRight := func(x ast.Expr) bool { return !full && isKey(x, rkeys[0].Name, rq) }
+	if j.Type == ast.JoinRight {
+		leftExpr = &ast.ColumnRef{Qualifier: rq, Name: rkeys[0].Name}
+	}
+	if full {
+		leftExpr = &ast.ColumnRef{Name: "ROWKEY"}
+	}
+	return e.planJoinOutput(qa, q, sink, opts, scope, lq, rq, left, right, leftExpr, isRight)
+}
+
+// tableJoin updates one side of a table-table join with a row (nil for a
+// tombstone) and writes the joined row for its key, or a tombstone when
+// the join no longer holds one.
+func (e *Engine) tableJoin(q *query, isLeft bool, r Record, depth int) error {
+	jq := q.join
+	src := jq.leftTable
+	own, other := jq.leftRows, jq.table
+	if !isLeft {
+		src, own, other = jq.right, jq.table, jq.leftRows
+	}
+	if r.Key == nil {
+		return nil
+	}
+	ks, err := src.keySerde()
+	if err != nil {
+		return err
+	}
+	keys, err := ks.Decode(r.Key)
+	if err != nil || len(keys) != 1 || keys[0] == nil {
+		e.Skipped++
+		return nil
+	}
+	k := keys[0]
+	h := types.Hash(k)
+	rows := own[h]
+	for i, jr := range rows {
+		if types.Equal(jr.key, k) {
+			rows = append(rows[:i:i], rows[i+1:]...)
+			break
+		}
+	}
+	var row []types.Value
+	if r.Value != nil {
+		var ok bool
+		if row, ok, err = e.decodeRow(src, r); err != nil {
+			return err
+		}
+		if !ok {
+			e.Skipped++
+			own[h] = rows
+			return nil
+		}
+		rows = append(rows, joinRow{key: k, row: row})
+	}
+	own[h] = rows
+	var match []types.Value
+	for _, jr := range other[h] {
+		if types.Equal(jr.key, k) {
+			match = jr.row
+		}
+	}
+	lrow, rrow := row, match
+	if !isLeft {
+		lrow, rrow = match, row
+	}
+	var joined []types.Value
+	switch {
+	case lrow != nil && rrow != nil:
+	case lrow != nil && jq.left:
+	case rrow != nil && (jq.full || jq.rightOuter):
+	default:
+		// No joined row for the key: delete it downstream if it was there.
+		if !jq.setShown(h, k, false) {
+			return nil
+		}
+		return e.tombstoneKey(q, k, r, depth)
+	}
+	jq.setShown(h, k, true)
+	if lrow == nil {
+		lrow = make([]types.Value, len(jq.leftTable.Columns)+3)
+	}
+	if rrow == nil {
+		rrow = make([]types.Value, len(jq.right.Columns)+3)
+	}
+	joined = append(append([]types.Value(nil), lrow...), rrow...)
+	if jq.full {
+		joined = append(joined, k)
+	}
+	return e.filterProject(q, joined, r, depth)
+}
+
+// tombstoneKey writes a tombstone for key k of q's sink.
+func (e *Engine) tombstoneKey(q *query, k types.Value, r Record, depth int) error {
+	sk, err := q.sink.keySerde()
+	if err != nil {
+		return err
+	}
+	kb, err := sk.Encode([]types.Value{k})
+	if err != nil {
+		return &Error{Phase: PhaseRuntime, Msg: err.Error()}
+	}
+	return e.write(q.sink.Topic, Record{Key: kb, Timestamp: r.Timestamp}, depth)
+}
+
+// setShown records whether key k's joined row is written and reports
+// whether it was.
+func (jq *joinQuery) setShown(h uint64, k types.Value, on bool) bool {
+	ks := jq.shown[h]
+	for i, x := range ks {
+		if types.Equal(x, k) {
+			if !on {
+				jq.shown[h] = append(ks[:i:i], ks[i+1:]...)
+			}
+			return true
+		}
+	}
+	if on {
+		jq.shown[h] = append(ks, k)
+	}
+	return false
 }

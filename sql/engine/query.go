@@ -347,6 +347,9 @@ func (e *Engine) process(q *query, r Record, depth int) error {
 	if q.from.Table && q.agg != nil {
 		return e.processTableAgg(q, r, depth)
 	}
+	if q.join != nil && q.join.tables {
+		return e.tableJoin(q, true, r, depth)
+	}
 	if q.from.Table && r.Value == nil {
 		// A table's tombstone deletes the row downstream too.
 		return e.tombstone(q, r, depth)
