@@ -70,7 +70,7 @@ func (e *Engine) planJoin(j *ast.Join, qa *ast.Query, q *query, sink *Source, op
 	if j.Type != ast.JoinInner && j.Type != ast.JoinLeft {
 		return statementErr("joins other than stream-table INNER and LEFT are not supported yet")
 	}
-	if !left.Table && !right.Table && j.Within != nil && j.Type == ast.JoinInner {
+	if !left.Table && !right.Table && j.Within != nil && (j.Type == ast.JoinInner || j.Type == ast.JoinLeft) {
 		return e.planStreamJoin(j, lref, left, right, qa, q, sink, opts)
 	}
 	if left.Table || !right.Table || j.Within != nil {
@@ -166,7 +166,7 @@ func (e *Engine) planJoinOutput(qa *ast.Query, q *query, sink *Source, opts expr
 						continue
 					}
 					ref := &ast.ColumnRef{Qualifier: side.q, Name: c.Name}
-					isKey := side.src == left && c.Name == leftKeyName
+					isKey := (side.src == left && c.Name == leftKeyName) || (side.src == right && isRightKey(ref))
 					if err := add(side.q+"_"+c.Name, ref, isKey); err != nil {
 						return err
 					}
@@ -222,7 +222,7 @@ func (e *Engine) planStreamJoin(j *ast.Join, lref *ast.SourceRef, left, right *S
 	}
 	q.from = left
 	q.join = &joinQuery{
-		right: right, streams: true, leftKey: lk, rightKey: rk,
+		right: right, streams: true, leftKey: lk, rightKey: rk, left: j.Type == ast.JoinLeft,
 		before: j.Within.Before.Millis(), after: j.Within.After.Millis(),
 		leftBuf: map[uint64][]bufRow{}, rightBuf: map[uint64][]bufRow{},
 	}
@@ -321,7 +321,7 @@ func (jq *joinQuery) joined(row []types.Value) ([]types.Value, bool, error) {
 // joins it with the other side's buffered records of the same key inside
 // the window: a left record at t matches right records from t-before to
 // t+after. The output's time is the later of the two.
-func (e *Engine) streamJoin(q *query, isLeft bool, row []types.Value, r Record, depth int) error {
+func (e *Engine) streamJoin(q *query, isLeft bool, row []types.Value, r Record, depth int) (err error) {
 	jq := q.join
 	keyExpr, own, other := jq.leftKey, jq.leftBuf, jq.rightBuf
 	if !isLeft {
@@ -337,6 +337,14 @@ func (e *Engine) streamJoin(q *query, isLeft bool, row []types.Value, r Record, 
 	ts := row[len(sideSource(q, isLeft).Columns)].(int64)
 	h := types.Hash(k)
 	own[h] = append(own[h], bufRow{key: k, row: row, ts: ts})
+	matched := false
+	defer func() {
+		if isLeft && jq.left && !matched && err == nil {
+			// LEFT JOIN: a left record nothing matched yet joins nulls now.
+			nulls := make([]types.Value, len(jq.right.Columns)+3)
+			err = e.filterProject(q, append(append([]types.Value(nil), row...), nulls...), r, depth)
+		}
+	}()
 	for _, o := range other[h] {
 		if !types.Equal(o.key, k) {
 			continue
@@ -350,6 +358,7 @@ func (e *Engine) streamJoin(q *query, isLeft bool, row []types.Value, r Record, 
 		if rt < lt-jq.before || rt > lt+jq.after {
 			continue
 		}
+		matched = true
 		out := r
 		out.Timestamp = max(lt, rt)
 		joined := append(append([]types.Value(nil), lrow...), rrow...)
