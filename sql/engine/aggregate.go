@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -33,16 +34,21 @@ type aggQuery struct {
 	// tableRows holds, for an aggregation over a table, each source row's
 	// last contribution by the row's key bytes.
 	tableRows map[string]tableContribution
-	// having filters groups (HAVING); its row is the group's key values,
-	// then the aggregates havingAggs names.
-	having     expr.Compiled
-	havingAggs []int
+	// having filters groups (HAVING); it and postExprs (select items over
+	// aggregates) read postRow: the group's key values, then the hidden
+	// aggregators postAggs names, as postScope lays them out.
+	having    expr.Compiled
+	postExprs []expr.Compiled
+	postAggs  []int
+	postScope *expr.Scope
 }
 
 // Codes in aggQuery.out for the window bounds of a windowed select.
 const (
 	outWindowStart = -1000
 	outWindowEnd   = -1001
+	// outPostBase - i is postExprs[i].
+	outPostBase = -2000
 )
 
 // timeWindow is a tumbling (advance = size) or hopping window.
@@ -233,7 +239,24 @@ func (e *Engine) planAggregate(qa *ast.Query, q *query, scope *expr.Scope, sink 
 		}
 		i, ok := groupText[ast.Format(si.Expr)]
 		if !ok {
-			return statementErr("Non-aggregate SELECT expression(s) not part of GROUP BY: %s", ast.Format(si.Expr))
+			// An expression over aggregates and grouping expressions.
+			c, err := e.postCompile(si.Expr, aq, qa.GroupBy, scope, opts)
+			if err != nil {
+				var ee *Error
+				if errors.As(err, &ee) && strings.Contains(ee.Msg, "cannot be resolved") {
+					return statementErr("Non-aggregate SELECT expression(s) not part of GROUP BY: %s", ast.Format(si.Expr))
+				}
+				return err
+			}
+			col := si.Alias
+			if col == "" {
+				col = fmt.Sprintf("KSQL_COL_%d", generated)
+				generated++
+			}
+			aq.out = append(aq.out, outPostBase-len(aq.postExprs))
+			aq.postExprs = append(aq.postExprs, c)
+			valCols = append(valCols, Column{Name: col, Type: c.Type()})
+			continue
 		}
 		if si.Alias != "" {
 			keyCols[i].Name = si.Alias
@@ -248,9 +271,11 @@ func (e *Engine) planAggregate(qa *ast.Query, q *query, scope *expr.Scope, sink 
 		}
 	}
 	if qa.Having != nil {
-		if err := e.planHaving(qa.Having, aq, qa.GroupBy, scope, opts); err != nil {
+		c, err := e.postCompile(qa.Having, aq, qa.GroupBy, scope, opts)
+		if err != nil {
 			return err
 		}
+		aq.having = c
 	}
 	aq.fields = len(valCols)
 	sink.Table = true
@@ -346,23 +371,15 @@ func (aq *aggQuery) update(row []types.Value, start int64) (key, val []types.Val
 			return nil, nil, false, err
 		}
 	}
-	val = make([]types.Value, len(aq.out))
-	for i, a := range aq.out {
-		switch a {
-		case outWindowStart:
-			val[i] = start
-		case outWindowEnd:
-			val[i] = start + aq.window.size
-		default:
-			val[i] = aq.aggs[a].result(gs.accs[a])
-		}
+	var wend int64
+	if aq.window != nil {
+		wend = start + aq.window.size
+	}
+	if val, err = aq.outputRow(gs.key, gs.accs, start, wend); err != nil {
+		return nil, nil, false, err
 	}
 	if aq.having != nil {
-		hrow := append([]types.Value(nil), gs.key...)
-		for _, a := range aq.havingAggs {
-			hrow = append(hrow, aq.aggs[a].result(gs.accs[a]))
-		}
-		pass, err := aq.having.Eval(hrow)
+		pass, err := aq.having.Eval(aq.postRow(gs.key, gs.accs))
 		if err != nil {
 			return nil, nil, false, err
 		}
@@ -620,11 +637,37 @@ func (aq *aggQuery) retract(row []types.Value) (key, val []types.Value, ok bool,
 			return nil, nil, false, err
 		}
 	}
-	val = make([]types.Value, len(aq.out))
-	for i, a := range aq.out {
-		val[i] = aq.aggs[a].result(gs.accs[a])
+	if val, err = aq.outputRow(gs.key, gs.accs, 0, 0); err != nil {
+		return nil, nil, false, err
 	}
 	return gs.key, val, true, nil
+}
+
+// outputRow is a group's sink value row: its aggregates, window bounds
+// and post-aggregation expressions, in select order.
+func (aq *aggQuery) outputRow(key []types.Value, accs []any, start, end int64) ([]types.Value, error) {
+	val := make([]types.Value, len(aq.out))
+	var post []types.Value
+	for i, a := range aq.out {
+		switch {
+		case a == outWindowStart:
+			val[i] = start
+		case a == outWindowEnd:
+			val[i] = end
+		case a <= outPostBase:
+			if post == nil {
+				post = aq.postRow(key, accs)
+			}
+			v, err := aq.postExprs[outPostBase-a].Eval(post)
+			if err != nil {
+				return nil, err
+			}
+			val[i] = v
+		default:
+			val[i] = aq.aggs[a].result(accs[a])
+		}
+	}
+	return val, nil
 }
 
 // unfold takes v out of the accumulator (table aggregation's subtractor).

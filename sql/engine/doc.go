@@ -28,8 +28,10 @@
 // Aggregations over a table (COUNT, SUM, COLLECT_LIST) take a row's old
 // value out of its group and add the new one, writing both steps.
 //
-// Not planned yet: expressions over aggregates in
-// the select list, the other aggregate functions, EMIT FINAL, outer stream-stream, table-table, foreign-key and n-way joins,
+// Select items and HAVING may be any expression over aggregates and
+// grouping expressions (hidden aggregators feed them).
+//
+// Not planned yet: the other aggregate functions, EMIT FINAL, outer stream-stream, table-table, foreign-key and n-way joins,
 // expiry of stream-stream join buffers (they grow with the input), INSERT VALUES, SHOW/DESCRIBE, and the Kafka-protocol
 // runtime (consumer groups, changelog-backed state, transactions) that
 // `streamlite up` and `streamlite sql-server` will run.

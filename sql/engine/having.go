@@ -79,20 +79,24 @@ func rewrite(e ast.Expr, f func(ast.Expr) ast.Expr) ast.Expr {
 	return e
 }
 
-// planHaving compiles a HAVING clause over the group's key values and
-// aggregates: each aggregate call in it becomes a hidden aggregator, each
-// grouping expression a reference to the group's key value.
-func (e *Engine) planHaving(h ast.Expr, aq *aggQuery, groupBy []ast.Expr, scope *expr.Scope, opts expr.Options) error {
+// postCompile compiles an expression evaluated after aggregation (HAVING,
+// or a select item over aggregates and grouping expressions): each
+// aggregate call becomes a hidden aggregator and each grouping expression
+// a reference to the group's key value. The expression's row is the
+// group's key values, then the hidden aggregators' results (postRow).
+func (e *Engine) postCompile(x ast.Expr, aq *aggQuery, groupBy []ast.Expr, scope *expr.Scope, opts expr.Options) (expr.Compiled, error) {
 	groupText := map[string]int{}
 	for i, g := range groupBy {
 		groupText[ast.Format(g)] = i
 	}
-	hs := &expr.Scope{}
-	for i, g := range aq.groups {
-		hs.Columns = append(hs.Columns, expr.Column{Name: fmt.Sprintf("KSQL_GROUP_%d", i), Type: g.Type()})
+	if aq.postScope == nil {
+		aq.postScope = &expr.Scope{}
+		for i, g := range aq.groups {
+			aq.postScope.Columns = append(aq.postScope.Columns, expr.Column{Name: fmt.Sprintf("KSQL_GROUP_%d", i), Type: g.Type()})
+		}
 	}
 	var failure error
-	rewritten := rewrite(h, func(x ast.Expr) ast.Expr {
+	rewritten := rewrite(x, func(x ast.Expr) ast.Expr {
 		if i, ok := groupText[ast.Format(x)]; ok {
 			return &ast.ColumnRef{Name: fmt.Sprintf("KSQL_GROUP_%d", i)}
 		}
@@ -102,7 +106,7 @@ func (e *Engine) planHaving(h ast.Expr, aq *aggQuery, groupBy []ast.Expr, scope 
 		}
 		name := strings.ToUpper(fc.Name)
 		if !supportedAggs[name] || len(fc.Args) > 1 || fc.Distinct {
-			failure = statementErr("aggregate %s in HAVING is not supported yet", ast.Format(fc))
+			failure = statementErr("aggregate %s is not supported yet in an expression", ast.Format(fc))
 			return x
 		}
 		ag := aggregator{name: name, limit: 1000}
@@ -126,17 +130,25 @@ func (e *Engine) planHaving(h ast.Expr, aq *aggQuery, groupBy []ast.Expr, scope 
 		idx := len(aq.aggs)
 		aq.aggs = append(aq.aggs, ag)
 		col := fmt.Sprintf("KSQL_AGG_%d", idx)
-		hs.Columns = append(hs.Columns, expr.Column{Name: col, Type: ag.typ})
-		aq.havingAggs = append(aq.havingAggs, idx)
+		aq.postScope.Columns = append(aq.postScope.Columns, expr.Column{Name: col, Type: ag.typ})
+		aq.postAggs = append(aq.postAggs, idx)
 		return &ast.ColumnRef{Name: col}
 	})
 	if failure != nil {
-		return failure
+		return nil, failure
 	}
-	c, err := expr.Compile(rewritten, hs, opts)
+	c, err := expr.Compile(rewritten, aq.postScope, opts)
 	if err != nil {
-		return statementErr("%v", err)
+		return nil, statementErr("%v", err)
 	}
-	aq.having = c
-	return nil
+	return c, nil
+}
+
+// postRow is the row post-aggregation expressions read for group gs.
+func (aq *aggQuery) postRow(gs []types.Value, accs []any) []types.Value {
+	row := append([]types.Value(nil), gs...)
+	for _, a := range aq.postAggs {
+		row = append(row, aq.aggs[a].result(accs[a]))
+	}
+	return row
 }

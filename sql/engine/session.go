@@ -91,16 +91,9 @@ func (aq *aggQuery) updateSession(row []types.Value, ts int64) ([]windowedOut, e
 		merged.accs[i] = acc
 	}
 	g.sessions = append(kept, merged)
-	val := make([]types.Value, len(aq.out))
-	for i, a := range aq.out {
-		switch a {
-		case outWindowStart:
-			val[i] = merged.start
-		case outWindowEnd:
-			val[i] = merged.end
-		default:
-			val[i] = aq.aggs[a].result(merged.accs[a])
-		}
+	val, err := aq.outputRow(g.key, merged.accs, merged.start, merged.end)
+	if err != nil {
+		return nil, err
 	}
 	return append(out, windowedOut{key: g.key, start: merged.start, end: merged.end, val: val}), nil
 }

@@ -267,6 +267,10 @@ func TestTimeFormatFunctions(t *testing.T) {
 		{"FORMAT_DATE(FROM_DAYS(1), 'yyyy-MM-dd')", "1970-01-02"},
 		{"PARSE_DATE('1970-01-03', 'yyyy-MM-dd')", "1970-01-03"},
 		{"STRINGTOTIMESTAMP('not a time', 'yyyy-MM-dd')", "<nil>"},
+		{"ENCODE('4869', 'hex', 'utf8')", "Hi"},
+		{"ENCODE('Hi', 'utf8', 'base64')", "SGk="},
+		{"FROM_BYTES(TO_BYTES('SGk=', 'base64'), 'hex')", "4869"},
+		{"ENCODE('zz', 'hex', 'utf8')", "<nil>"},
 	} {
 		e, err := parser.ParseExpr(c.src)
 		if err != nil {

@@ -720,5 +720,8 @@ func builtin(name string, opts Options) []overload {
 	if ovs := timeFormatFuncs(name); ovs != nil {
 		return ovs
 	}
+	if ovs := encodeFuncs(name); ovs != nil {
+		return ovs
+	}
 	return timeFuncs(name)
 }
