@@ -103,16 +103,7 @@ func (e *Engine) plan(qa *ast.Query, sink *Source, w withProps) (*query, error) 
 		if err := e.planJoin(j, qa, q, sink, expr.Options{Props: e.props}); err != nil {
 			return nil, err
 		}
-		if err := e.formats(sink, inherit(w, q.from)); err != nil {
-			return nil, err
-		}
-		if _, err := sink.keySerde(); err != nil {
-			return nil, statementErr("%v", err)
-		}
-		if _, err := sink.valueSerde(); err != nil {
-			return nil, statementErr("%v", err)
-		}
-		return q, nil
+		return q, e.finishSink(sink, w, q.from)
 	}
 	ref, ok := qa.From.(*ast.SourceRef)
 	if !ok {
@@ -159,16 +150,7 @@ func (e *Engine) plan(qa *ast.Query, sink *Source, w withProps) (*query, error) 
 				}
 			}
 		}
-		if err := e.formats(sink, inherit(w, from)); err != nil {
-			return nil, err
-		}
-		if _, err := sink.keySerde(); err != nil {
-			return nil, statementErr("%v", err)
-		}
-		if _, err := sink.valueSerde(); err != nil {
-			return nil, statementErr("%v", err)
-		}
-		return q, nil
+		return q, e.finishSink(sink, w, from)
 	}
 
 	// The select list, * expanded; the source's key columns pass through
@@ -269,16 +251,22 @@ func (e *Engine) plan(qa *ast.Query, sink *Source, w withProps) (*query, error) 
 		return nil, statementErr("The projection contains no value columns.")
 	}
 	sink.Columns = append(keyCols, valCols...)
+	return q, e.finishSink(sink, w, from)
+}
+
+// finishSink sets a planned sink's formats (its WITH clause over its
+// source's) and checks they can hold its columns.
+func (e *Engine) finishSink(sink *Source, w withProps, from *Source) error {
 	if err := e.formats(sink, inherit(w, from)); err != nil {
-		return nil, err
+		return err
 	}
 	if _, err := sink.keySerde(); err != nil {
-		return nil, statementErr("%v", err)
+		return statementErr("%v", err)
 	}
 	if _, err := sink.valueSerde(); err != nil {
-		return nil, statementErr("%v", err)
+		return statementErr("%v", err)
 	}
-	return q, nil
+	return nil
 }
 
 // inherit fills a sink's missing format properties from its source, as
