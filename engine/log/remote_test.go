@@ -123,3 +123,18 @@ func TestRemoteRangeAcrossRestart(t *testing.T) {
 		t.Fatalf("read after attach: %v %v", b, err)
 	}
 }
+
+// In memory mode, which has no remote tier, a RemoteStorage partition
+// keeps Kafka's plain retention rather than waiting for uploads forever.
+func TestRemoteStorageMemoryMode(t *testing.T) {
+	p := OpenMemory(Config{SegmentBytes: 1000, RemoteStorage: true, RetentionBytes: 1})
+	defer p.Close()
+	for range 20 {
+		s := spec(5)
+		s.valueSize = 50
+		mustAppend(t, p, buildBatch(t, s), time.Now())
+	}
+	if n, err := p.EnforceRetention(time.Now()); err != nil || n == 0 {
+		t.Fatalf("memory-mode retention deleted %d segments, %v", n, err)
+	}
+}

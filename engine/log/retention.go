@@ -77,8 +77,9 @@ func (p *Partition) EnforceRetention(now time.Time) (int, error) {
 	total := p.size.Load()
 	retMs, retBytes := cfg.RetentionMs, cfg.RetentionBytes
 	limit := hw
-	if cfg.RemoteStorage {
+	if cfg.RemoteStorage && p.dir != "" {
 		// Local retention, and only of segments the remote tier holds;
+		// memory mode has no tier, so retention.* applies as usual.
 		// retention.* applies to the whole log through the tier.
 		retMs, retBytes = cfg.LocalRetentionMs, cfg.LocalRetentionBytes
 		limit = -1
