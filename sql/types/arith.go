@@ -137,39 +137,9 @@ func Arith(op Op, a, b Value, ta, tb Type) (Value, error) {
 			return math.Mod(x, y), nil
 		}
 	case KindInt:
-		x, y := a.(int32), b.(int32)
-		switch op {
-		case OpAdd:
-			return x + y, nil
-		case OpSub:
-			return x - y, nil
-		case OpMul:
-			return x * y, nil
-		}
-		if y == 0 {
-			return nil, fmt.Errorf("%w: / by zero", ErrArithmetic)
-		}
-		if op == OpDiv {
-			return x / y, nil
-		}
-		return x % y, nil
+		return intArith(op, a.(int32), b.(int32))
 	case KindBigint:
-		x, y := toInt64(a), toInt64(b)
-		switch op {
-		case OpAdd:
-			return x + y, nil
-		case OpSub:
-			return x - y, nil
-		case OpMul:
-			return x * y, nil
-		}
-		if y == 0 {
-			return nil, fmt.Errorf("%w: / by zero", ErrArithmetic)
-		}
-		if op == OpDiv {
-			return x / y, nil
-		}
-		return x % y, nil
+		return intArith(op, toInt64(a), toInt64(b))
 	}
 	return decimalArith(op, toDecimal(a), toDecimal(b), rt)
 }
@@ -231,4 +201,25 @@ func Negate(v Value) (Value, error) {
 		return Decimal{Unscaled: new(big.Int).Neg(x.unscaled()), Scale: x.Scale}, nil
 	}
 	return nil, fmt.Errorf("%w: cannot negate %T", ErrArithmetic, v)
+}
+
+// intArith is INT and BIGINT arithmetic as Java does it: wrapping on
+// overflow, division truncating, and division or modulo by zero an
+// ErrArithmetic (the value becomes NULL).
+func intArith[T int32 | int64](op Op, x, y T) (Value, error) {
+	switch op {
+	case OpAdd:
+		return x + y, nil
+	case OpSub:
+		return x - y, nil
+	case OpMul:
+		return x * y, nil
+	}
+	if y == 0 {
+		return nil, fmt.Errorf("%w: / by zero", ErrArithmetic)
+	}
+	if op == OpDiv {
+		return x / y, nil
+	}
+	return x % y, nil
 }
