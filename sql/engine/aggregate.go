@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 
 	"github.com/streamlite/streamlite/sql/ast"
 	"github.com/streamlite/streamlite/sql/expr"
@@ -41,6 +42,10 @@ type aggQuery struct {
 	postExprs []expr.Compiled
 	postAggs  []int
 	postScope *expr.Scope
+	// log tracks changed state for the runtime; nil in driver mode.
+	log *stateLog
+	// late counts records dropped because their windows had closed.
+	late atomic.Int64
 }
 
 // Codes in aggQuery.out for the window bounds of a windowed select.
@@ -306,8 +311,12 @@ func (aq *aggQuery) updateAll(row []types.Value, ts int64) ([]windowedOut, error
 		}
 		return []windowedOut{{key: key, val: val}}, nil
 	}
-	aq.streamTime = max(aq.streamTime, ts)
+	if ts > aq.streamTime {
+		aq.streamTime = ts
+		aq.log.touch(stStreamTime, 0)
+	}
 	w := aq.window
+	updated := false
 	var out []windowedOut
 	for s := floorTo(max(ts-w.size+1, 0), w.advance); s <= ts; s += w.advance {
 		if s+w.size <= ts {
@@ -316,6 +325,7 @@ func (aq *aggQuery) updateAll(row []types.Value, ts int64) ([]windowedOut, error
 		if s+w.size+w.grace <= aq.streamTime {
 			continue // closed: the record is late for this window
 		}
+		updated = true
 		key, val, ok, err := aq.update(row, s)
 		if err != nil {
 			return nil, err
@@ -323,6 +333,9 @@ func (aq *aggQuery) updateAll(row []types.Value, ts int64) ([]windowedOut, error
 		if ok {
 			out = append(out, windowedOut{key: key, start: s, val: val})
 		}
+	}
+	if !updated {
+		aq.late.Add(1)
 	}
 	return out, nil
 }
@@ -360,6 +373,7 @@ func (aq *aggQuery) update(row []types.Value, start int64) (key, val []types.Val
 		gs = &groupState{key: key, start: start, accs: make([]any, len(aq.aggs))}
 		aq.state[h] = append(aq.state[h], gs)
 	}
+	aq.log.touch(stGroups, h)
 	for i, ag := range aq.aggs {
 		var v types.Value
 		if ag.arg != nil {
@@ -565,6 +579,7 @@ func (e *Engine) processTableAgg(q *query, r Record, depth int) error {
 		return nil
 	}
 	k := string(r.Key)
+	aq.log.touchString(stTableRows, k)
 	if old, ok := aq.tableRows[k]; ok {
 		delete(aq.tableRows, k)
 		key, val, ok, err := aq.retract(old.row)
@@ -585,7 +600,7 @@ func (e *Engine) processTableAgg(q *query, r Record, depth int) error {
 		return err
 	}
 	if !ok {
-		e.Skipped++
+		e.skip(q)
 		return nil
 	}
 	if q.where != nil {
@@ -626,6 +641,7 @@ func (aq *aggQuery) retract(row []types.Value) (key, val []types.Value, ok bool,
 	if gs == nil {
 		return nil, nil, false, nil
 	}
+	aq.log.touch(stGroups, h)
 	for i, ag := range aq.aggs {
 		var v types.Value
 		if ag.arg != nil {

@@ -87,6 +87,8 @@ type Engine struct {
 	next   int
 	// Skipped counts records a query could not deserialize.
 	Skipped int
+	// queryCount numbers the queries, for their ids.
+	queryCount int
 }
 
 // New returns an empty engine with session properties props.
@@ -189,8 +191,14 @@ func (e *Engine) Execute(text string) error {
 		if s.DeleteTopic && src.IsSource {
 			return statementErr("Cannot delete topic for read-only source: %s", name)
 		}
+		if err := e.checkUnused(src); err != nil {
+			return err
+		}
 		delete(e.sources, name)
+		e.order = slices.DeleteFunc(e.order, func(n string) bool { return n == name })
 		return nil
+	case *ast.Terminate:
+		return e.terminate(s)
 	case *ast.SetProperty:
 		e.props[s.Name] = s.Value
 		return nil

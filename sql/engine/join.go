@@ -35,6 +35,8 @@ type joinQuery struct {
 	before, after int64
 	leftBuf       map[uint64][]bufRow
 	rightBuf      map[uint64][]bufRow
+	// log tracks changed state for the runtime; nil in driver mode.
+	log *stateLog
 }
 
 // bufRow is one buffered record of a stream-stream join side.
@@ -251,7 +253,7 @@ func (e *Engine) processRight(q *query, r Record, depth int) error {
 			return err
 		}
 		if !ok {
-			e.Skipped++
+			e.skip(q)
 			return nil
 		}
 		return e.streamJoin(q, false, row, r, depth)
@@ -265,10 +267,11 @@ func (e *Engine) processRight(q *query, r Record, depth int) error {
 	}
 	keys, err := ks.Decode(r.Key)
 	if err != nil || len(keys) != 1 || keys[0] == nil {
-		e.Skipped++
+		e.skip(q)
 		return nil
 	}
 	h := types.Hash(keys[0])
+	jq.log.touch(stJoinTable, h)
 	rows := jq.table[h]
 	for i, jr := range rows {
 		if types.Equal(jr.key, keys[0]) {
@@ -282,7 +285,7 @@ func (e *Engine) processRight(q *query, r Record, depth int) error {
 			return err
 		}
 		if !ok {
-			e.Skipped++
+			e.skip(q)
 			jq.table[h] = rows
 			return nil
 		}
@@ -337,6 +340,11 @@ func (e *Engine) streamJoin(q *query, isLeft bool, row []types.Value, r Record, 
 	ts := row[len(sideSource(q, isLeft).Columns)].(int64)
 	h := types.Hash(k)
 	own[h] = append(own[h], bufRow{key: k, row: row, ts: ts})
+	if isLeft {
+		jq.log.touch(stLeftBuf, h)
+	} else {
+		jq.log.touch(stRightBuf, h)
+	}
 	matched := false
 	defer func() {
 		if isLeft && jq.left && !matched && err == nil {
@@ -440,11 +448,16 @@ func (e *Engine) tableJoin(q *query, isLeft bool, r Record, depth int) error {
 	}
 	keys, err := ks.Decode(r.Key)
 	if err != nil || len(keys) != 1 || keys[0] == nil {
-		e.Skipped++
+		e.skip(q)
 		return nil
 	}
 	k := keys[0]
 	h := types.Hash(k)
+	if isLeft {
+		jq.log.touch(stJoinLeft, h)
+	} else {
+		jq.log.touch(stJoinTable, h)
+	}
 	rows := own[h]
 	for i, jr := range rows {
 		if types.Equal(jr.key, k) {
@@ -459,7 +472,7 @@ func (e *Engine) tableJoin(q *query, isLeft bool, r Record, depth int) error {
 			return err
 		}
 		if !ok {
-			e.Skipped++
+			e.skip(q)
 			own[h] = rows
 			return nil
 		}
@@ -512,12 +525,13 @@ func (e *Engine) tombstoneKey(q *query, k types.Value, r Record, depth int) erro
 	if err != nil {
 		return &Error{Phase: PhaseRuntime, Msg: err.Error()}
 	}
-	return e.write(q.sink.Topic, Record{Key: kb, Timestamp: r.Timestamp}, depth)
+	return e.write(q, q.sink.Topic, Record{Key: kb, Timestamp: r.Timestamp}, depth)
 }
 
 // setShown records whether key k's joined row is written and reports
 // whether it was.
 func (jq *joinQuery) setShown(h uint64, k types.Value, on bool) bool {
+	jq.log.touch(stJoinShown, h)
 	ks := jq.shown[h]
 	for i, x := range ks {
 		if types.Equal(x, k) {

@@ -2,6 +2,8 @@ package engine
 
 import (
 	"errors"
+	"maps"
+	"sync/atomic"
 	"fmt"
 	"strings"
 
@@ -24,6 +26,19 @@ type query struct {
 	agg *aggQuery
 	// join is set for a join query; from is then its left side.
 	join *joinQuery
+
+	// id names the query (CSAS_SINK_0, CTAS_..., INSERTQUERY_...).
+	id string
+	// props are the session properties the query was created with.
+	props map[string]string
+	// state tracks changed operator state when the runtime persists it;
+	// nil in driver mode.
+	state *stateLog
+	// out receives the query's output records in runtime mode; nil in
+	// driver mode, where they go to the in-memory topics.
+	out func(topic string, r Record) error
+	// skipped counts input records that did not deserialize.
+	skipped atomic.Int64
 }
 
 // createAsSelect runs CREATE STREAM|TABLE name [WITH] AS SELECT.
@@ -61,8 +76,28 @@ func (e *Engine) createAsSelect(s *ast.CreateAsSelect) error {
 	}
 	e.CreateTopic(sink.Topic, parts)
 	e.addSource(sink)
-	e.queries = append(e.queries, q)
+	kind := "CSAS"
+	if sink.Table {
+		kind = "CTAS"
+	}
+	e.addQuery(q, fmt.Sprintf("%s_%s_%d", kind, sink.Name, e.queryCount))
 	return nil
+}
+
+// addQuery starts q, named id, with the session's properties.
+func (e *Engine) addQuery(q *query, id string) {
+	q.id = id
+	q.props = maps.Clone(e.props)
+	e.queryCount++
+	e.queries = append(e.queries, q)
+}
+
+// skip counts a record q could not deserialize.
+func (e *Engine) skip(q *query) {
+	q.skipped.Add(1)
+	if q.out == nil {
+		e.Skipped++
+	}
 }
 
 // insertInto runs INSERT INTO sink SELECT.
@@ -86,7 +121,7 @@ func (e *Engine) insertInto(s *ast.InsertInto) error {
 		return statementErr("Incompatible schema between results and sink.\nResult schema is %s\nSink schema is %s", probe.SchemaString(), target.SchemaString())
 	}
 	q.sink = target
-	e.queries = append(e.queries, q)
+	e.addQuery(q, fmt.Sprintf("INSERTQUERY_%d", e.queryCount))
 	return nil
 }
 
@@ -347,7 +382,7 @@ func (e *Engine) process(q *query, r Record, depth int) error {
 		return err
 	}
 	if !ok {
-		e.Skipped++
+		e.skip(q)
 		return nil
 	}
 	r.Timestamp = row[len(q.from.Columns)].(int64) // ROWTIME: extracted, or the record's
@@ -440,7 +475,7 @@ func (e *Engine) emit(q *query, r Record, keys, vals []types.Value, depth int) e
 			vb = []byte{} // a row, never a tombstone
 		}
 	}
-	return e.write(q.sink.Topic, Record{Key: kb, Value: vb, Timestamp: r.Timestamp, Headers: r.Headers, Window: r.Window}, depth)
+	return e.write(q, q.sink.Topic, Record{Key: kb, Value: vb, Timestamp: r.Timestamp, Headers: r.Headers, Window: r.Window}, depth)
 }
 
 // tombstone forwards a table row's deletion: the same key, re-encoded for
@@ -455,7 +490,7 @@ func (e *Engine) tombstone(q *query, r Record, depth int) error {
 	}
 	keys, err := ks.Decode(r.Key)
 	if err != nil {
-		e.Skipped++
+		e.skip(q)
 		return nil
 	}
 	sk, err := q.sink.keySerde()
@@ -466,12 +501,15 @@ func (e *Engine) tombstone(q *query, r Record, depth int) error {
 	if err != nil {
 		return &Error{Phase: PhaseRuntime, Msg: err.Error()}
 	}
-	return e.write(q.sink.Topic, Record{Key: kb, Timestamp: r.Timestamp, Headers: r.Headers}, depth)
+	return e.write(q, q.sink.Topic, Record{Key: kb, Timestamp: r.Timestamp, Headers: r.Headers}, depth)
 }
 
 // write appends a query's output record to topic t and delivers it to the
 // queries reading t.
-func (e *Engine) write(t string, r Record, depth int) error {
+func (e *Engine) write(q *query, t string, r Record, depth int) error {
+	if q.out != nil {
+		return q.out(t, r)
+	}
 	i := e.append(t, r)
 	return e.deliver(t, e.topics[t].records[i], depth+1)
 }

@@ -30,7 +30,10 @@ type sessionGroup struct {
 // written, as Kafka Streams' session aggregation forwards them.
 func (aq *aggQuery) updateSession(row []types.Value, ts int64) ([]windowedOut, error) {
 	sw := aq.session
-	aq.streamTime = max(aq.streamTime, ts)
+	if ts > aq.streamTime {
+		aq.streamTime = ts
+		aq.log.touch(stStreamTime, 0)
+	}
 	key := make([]types.Value, len(aq.groups))
 	h := uint64(0)
 	for i, g := range aq.groups {
@@ -45,8 +48,10 @@ func (aq *aggQuery) updateSession(row []types.Value, ts int64) ([]windowedOut, e
 		h = h*31 + types.Hash(v)
 	}
 	if ts+sw.gap+sw.grace < aq.streamTime {
+		aq.late.Add(1)
 		return nil, nil // too late for any session it could join
 	}
+	aq.log.touch(stSessions, h)
 	var g *sessionGroup
 	for _, s := range aq.sessions[h] {
 		if equalRow(s.key, key) {
