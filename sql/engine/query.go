@@ -2,10 +2,10 @@ package engine
 
 import (
 	"errors"
-	"maps"
-	"sync/atomic"
 	"fmt"
+	"maps"
 	"strings"
+	"sync/atomic"
 
 	"github.com/streamlite/streamlite/sql/ast"
 	"github.com/streamlite/streamlite/sql/expr"
