@@ -47,6 +47,9 @@ type Source struct {
 	TimestampColumn string
 	// TimestampFormat parses a STRING timestamp column.
 	TimestampFormat string
+	// Partitions is the topic's partition count the WITH clause asked for,
+	// 0 when it did not.
+	Partitions int
 }
 
 // keyColumns and valueColumns split the columns by namespace.

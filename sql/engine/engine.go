@@ -295,6 +295,7 @@ func (e *Engine) createSource(s *ast.CreateSource) error {
 	if err != nil {
 		return statementErr("%v", err)
 	}
+	src.Partitions = parts
 	e.CreateTopic(src.Topic, parts)
 	e.addSource(src)
 	return nil

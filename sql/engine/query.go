@@ -74,6 +74,7 @@ func (e *Engine) createAsSelect(s *ast.CreateAsSelect) error {
 	if err != nil {
 		return statementErr("%v", err)
 	}
+	sink.Partitions = parts
 	e.CreateTopic(sink.Topic, parts)
 	e.addSource(sink)
 	kind := "CSAS"
