@@ -1,6 +1,6 @@
 // Command streamlite is the streamlite CLI: `streamlite up` starts the
 // broker, and the client commands (topic, produce, consume, group, txn,
-// meta, schema, bench) work against it or any other Kafka cluster. Flags default from
+// meta, schema, bench, sql) work against it or any other Kafka cluster. Flags default from
 // STREAMLITE_* environment variables (STREAMLITE_BROKERS for --brokers).
 package main
 
@@ -20,6 +20,7 @@ import (
 	"github.com/streamlite/streamlite/cmd/streamlite/internal/produce"
 	"github.com/streamlite/streamlite/cmd/streamlite/internal/restore"
 	"github.com/streamlite/streamlite/cmd/streamlite/internal/schema"
+	"github.com/streamlite/streamlite/cmd/streamlite/internal/sqlcli"
 	"github.com/streamlite/streamlite/cmd/streamlite/internal/topic"
 	"github.com/streamlite/streamlite/cmd/streamlite/internal/txn"
 	"github.com/streamlite/streamlite/cmd/streamlite/internal/up"
@@ -60,6 +61,8 @@ func newRootCommand() *cobra.Command {
 		bench.NewCommand(),
 		schema.NewCommand(),
 		restore.NewCommand(),
+		sqlcli.NewCommand(),
+		sqlcli.NewServerCommand(),
 	)
 	return root
 }

@@ -11,7 +11,7 @@ import (
 
 func TestRootRegistersCommands(t *testing.T) {
 	root := newRootCommand()
-	for _, name := range []string{"up", "topic", "produce", "consume", "bench", "group", "txn", "meta", "schema", "restore"} {
+	for _, name := range []string{"up", "topic", "produce", "consume", "bench", "group", "txn", "meta", "schema", "restore", "sql", "sql-server"} {
 		if c, _, err := root.Find([]string{name}); err != nil || c.Name() != name {
 			t.Errorf("subcommand %s: %v", name, err)
 		}

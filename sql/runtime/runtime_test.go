@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -67,15 +66,6 @@ func readAll(t *testing.T, brokers []string, topic string, want int) []*kgo.Reco
 	ctx2, cancel2 := context.WithTimeout(context.Background(), 500*time.Millisecond)
 	defer cancel2()
 	cl.PollFetches(ctx2).EachRecord(func(r *kgo.Record) { out = append(out, r) })
-	return out
-}
-
-func values(rs []*kgo.Record) []string {
-	var out []string
-	for _, r := range rs {
-		out = append(out, string(r.Key)+"="+string(r.Value))
-	}
-	slices.Sort(out)
 	return out
 }
 

@@ -199,6 +199,13 @@ type SourceInfo struct {
 	Name, Topic, KeyFormat, ValueFormat string
 	Table, Windowed                     bool
 	Schema                              string // "ID INTEGER KEY, V STRING"
+	Columns                             []ColumnInfo
+}
+
+// ColumnInfo describes a column of a source.
+type ColumnInfo struct {
+	Name, Type string
+	Key        bool
 }
 
 // QueryInfo describes a persistent query.
@@ -469,13 +476,19 @@ func (s *Server) checkSourceTopic(ctx context.Context, st *ast.CreateSource) err
 		return nil
 	}
 	if parts == 0 {
-		return fmt.Errorf("Topic '%s' does not exist. If you want to create a new topic for the %s please re-run the statement providing the required 'PARTITIONS' configuration in the WITH clause (and optionally 'REPLICAS'). For example: %s",
+		return ksqlErr("Topic '%s' does not exist. If you want to create a new topic for the %s please re-run the statement providing the required 'PARTITIONS' configuration in the WITH clause (and optionally 'REPLICAS'). For example: %s",
 			topic, strings.ToLower(st.Kind.String()), "CREATE "+st.Kind.String()+" "+st.Name+" (...) WITH (KAFKA_TOPIC='"+topic+"', PARTITIONS=2, ...);")
 	}
 	return s.ensureTopic(ctx, topic, int32(parts), nil)
 }
 
 func ptr(s string) *string { return &s }
+
+// ksqlErr is a statement error in ksqlDB's own wording (which starts
+// with a capital letter).
+func ksqlErr(format string, args ...any) error {
+	return &engine.Error{Phase: engine.PhaseStatement, Msg: fmt.Sprintf(format, args...)}
+}
 
 // Queries describes the persistent queries.
 func (s *Server) Queries() []QueryInfo {
@@ -509,7 +522,11 @@ func (s *Server) sources(tables bool) []SourceInfo {
 }
 
 func sourceInfo(src *engine.Source) SourceInfo {
-	return SourceInfo{Name: src.Name, Topic: src.Topic, KeyFormat: string(src.KeyFormat), ValueFormat: string(src.ValueFormat), Table: src.Table, Schema: src.SchemaString()}
+	si := SourceInfo{Name: src.Name, Topic: src.Topic, KeyFormat: string(src.KeyFormat), ValueFormat: string(src.ValueFormat), Table: src.Table, Schema: src.SchemaString()}
+	for _, c := range src.Columns {
+		si.Columns = append(si.Columns, ColumnInfo{Name: c.Name, Type: c.Type.String(), Key: c.NS == engine.NSKey})
+	}
+	return si
 }
 
 func (s *Server) show(st *ast.Show, props map[string]string) (Result, error) {
@@ -534,7 +551,7 @@ func (s *Server) describe(st *ast.Describe) (Result, error) {
 	src := s.eng.Source(st.Name)
 	s.mu.Unlock()
 	if src == nil {
-		return Result{}, fmt.Errorf("Could not find STREAM/TABLE '%s' in the Metastore", st.Name)
+		return Result{}, ksqlErr("Could not find STREAM/TABLE '%s' in the Metastore", st.Name)
 	}
 	return Result{Kind: ResultSource, Sources: []SourceInfo{sourceInfo(src)}}, nil
 }

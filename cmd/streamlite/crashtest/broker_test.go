@@ -122,7 +122,7 @@ func newBroker(t *testing.T, extra ...string) *broker {
 
 // args is the command line of `up` for this broker.
 func (b *broker) args() []string {
-	return append([]string{"up", "--data-dir", b.dataDir, "--kafka-addr", b.addr, "--log-level", "warn", "--admin-addr", "127.0.0.1:0", "--schema-registry-addr", "127.0.0.1:0"}, b.extra...)
+	return append([]string{"up", "--data-dir", b.dataDir, "--kafka-addr", b.addr, "--log-level", "warn", "--admin-addr", "127.0.0.1:0", "--schema-registry-addr", "127.0.0.1:0", "--sql-addr", "off"}, b.extra...)
 }
 
 // start starts the process and returns once its Kafka port accepts connections (the

@@ -16,9 +16,11 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/streamlite/streamlite/cmd/streamlite/internal/clientflags"
+	"github.com/streamlite/streamlite/cmd/streamlite/internal/sqlcli"
 	"github.com/streamlite/streamlite/engine"
 	"github.com/streamlite/streamlite/engine/admin"
 	"github.com/streamlite/streamlite/engine/schema"
+	"github.com/streamlite/streamlite/sql/rest"
 	"github.com/streamlite/streamlite/tiered/objstore"
 )
 
@@ -45,6 +47,7 @@ type flags struct {
 	s3Region          string
 	remoteCacheBytes  int64
 	remoteDefault     bool
+	sqlAddr           string
 }
 
 // NewCommand returns the `up` command.
@@ -87,6 +90,7 @@ no format step are needed. Every flag also reads STREAMLITE_<FLAG> from the envi
 	fl.StringVar(&f.s3Endpoint, "s3-endpoint", "", "S3 endpoint URL for an S3-compatible server (MinIO, versitygw, ...); credentials from the AWS environment")
 	fl.StringVar(&f.s3Region, "s3-region", "", "S3 region (default: the AWS environment's, else us-east-1)")
 	fl.BoolVar(&f.remoteDefault, "remote-storage-default", false, "make remote.storage.enable=true the default of every topic (broker config log.remote.storage.enable)")
+	fl.StringVar(&f.sqlAddr, "sql-addr", rest.DefaultAddr, "SQL server REST listener (ksqlDB-compatible); \"off\" runs no SQL server")
 	fl.Int64Var(&f.remoteCacheBytes, "remote-cache-bytes", 256<<20, "bytes of the local cache of tiered storage reads")
 	return cmd
 }
@@ -119,6 +123,9 @@ func run(cmd *cobra.Command, f flags) error {
 		cfg.KafkaAddr = anyPort(f.kafkaAddr)
 		cfg.AdminAddr = anyPort(f.adminAddr)
 		cfg.SchemaRegistryAddr = anyPort(f.registryAddr)
+		if f.sqlAddr != "off" {
+			f.sqlAddr = anyPort(f.sqlAddr)
+		}
 	}
 	if !f.memory {
 		dir, err := filepath.Abs(f.dataDir)
@@ -143,10 +150,28 @@ func run(cmd *cobra.Command, f flags) error {
 	if err != nil {
 		return err
 	}
-	printBanner(cmd.OutOrStdout(), b, time.Since(start))
+	// The SQL server is a client of the broker like any other; it
+	// replays its catalog in the background, so start-up does not wait.
+	var sql *sqlcli.Service
+	if f.sqlAddr != "off" && f.sqlAddr != "" {
+		sql, err = sqlcli.Serve(f.sqlAddr, []string{b.KafkaAddr()}, "default", logger.With("component", "sql"))
+		if err != nil {
+			_ = b.Close()
+			if errors.Is(err, sqlcli.ErrSQLAddrInUse) {
+				return fmt.Errorf("SQL server address %s is already in use: pick another with --sql-addr (or --sql-addr off), or use --any-port for free ports", f.sqlAddr)
+			}
+			return err
+		}
+	}
+	printBanner(cmd.OutOrStdout(), b, sql, time.Since(start))
 
 	<-cmd.Context().Done()
 	fmt.Fprintln(cmd.ErrOrStderr(), "shutting down (press Ctrl-C again to exit at once)")
+	if sql != nil {
+		if err := sql.Close(); err != nil {
+			logger.Warn("stopping the SQL server", "err", err)
+		}
+	}
 	if err := b.Close(); err != nil {
 		return fmt.Errorf("shutting down: %w", err)
 	}
@@ -163,12 +188,15 @@ func anyPort(addr string) string {
 	return host + ":0"
 }
 
-func printBanner(w io.Writer, b *engine.Broker, took time.Duration) {
+func printBanner(w io.Writer, b *engine.Broker, sql *sqlcli.Service, took time.Duration) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "streamlite")
 	fmt.Fprintf(tw, "  kafka\t%s\n", b.KafkaAddr())
 	fmt.Fprintf(tw, "  metrics\thttp://%s/metrics\n", b.AdminAddr())
 	fmt.Fprintf(tw, "  schema registry\thttp://%s\n", b.SchemaRegistryAddr())
+	if sql != nil {
+		fmt.Fprintf(tw, "  sql\thttp://%s\n", sql.Addr())
+	}
 	if b.DataDir() == "" {
 		fmt.Fprintf(tw, "  data\t(in memory: nothing is kept)\n")
 	} else {

@@ -1,0 +1,251 @@
+// Package rest serves the SQL runtime over ksqlDB's REST API, so ksqlDB's
+// clients and streamlite's own `streamlite sql` talk to it the same way.
+//
+// This first part answers POST /ksql (statements: CREATE, CREATE ... AS
+// SELECT, INSERT INTO ... SELECT, DROP, TERMINATE, SHOW, DESCRIBE, SET and
+// UNSET within a request), GET /info and GET /healthcheck, with ksqlDB's
+// response shapes and content type (application/vnd.ksql.v1+json) and its
+// error shape ({"@type": "statement_error", "error_code": 40001, ...}).
+// Queries (/query, /query-stream) and inserts come with the next part.
+package rest
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/streamlite/streamlite/sql/runtime"
+)
+
+// DefaultAddr is where ksqlDB's server listens, and so ours.
+const DefaultAddr = "127.0.0.1:8088"
+
+// ContentType is ksqlDB's versioned JSON media type.
+const ContentType = "application/vnd.ksql.v1+json"
+
+// Version is the ksqlDB server version /info reports: the API level this
+// server follows.
+const Version = "0.29.0"
+
+// maxBody bounds a request body.
+const maxBody = 4 << 20
+
+// Handler serves the REST API over a runtime.Server that may still be
+// starting: requests made before SetServer wait for it (up to their
+// context's end).
+type Handler struct {
+	srv     atomic.Pointer[runtime.Server]
+	ready   chan struct{}
+	service string
+	log     *slog.Logger
+	mux     *http.ServeMux
+}
+
+// NewHandler returns a Handler for the SQL service serviceID.
+func NewHandler(serviceID string, log *slog.Logger) *Handler {
+	if log == nil {
+		log = slog.Default()
+	}
+	h := &Handler{ready: make(chan struct{}), service: serviceID, log: log, mux: http.NewServeMux()}
+	h.mux.HandleFunc("POST /ksql", h.ksql)
+	h.mux.HandleFunc("GET /info", h.info)
+	h.mux.HandleFunc("GET /healthcheck", h.health)
+	return h
+}
+
+// SetServer makes the handler answer with srv. Call it once.
+func (h *Handler) SetServer(srv *runtime.Server) {
+	h.srv.Store(srv)
+	close(h.ready)
+}
+
+// ServeHTTP implements http.Handler.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.mux.ServeHTTP(w, r) }
+
+// server waits for the runtime.
+func (h *Handler) server(ctx context.Context) (*runtime.Server, error) {
+	select {
+	case <-h.ready:
+		return h.srv.Load(), nil
+	case <-ctx.Done():
+		return nil, errors.New("the SQL server is still starting")
+	}
+}
+
+// Error codes ksqlDB answers with.
+const (
+	codeBadStatement = 40001
+	codeBadRequest   = 40000
+	codeServer       = 50000
+	codeUnavailable  = 50300
+)
+
+// errorBody is ksqlDB's error entity.
+type errorBody struct {
+	Type          string   `json:"@type"`
+	ErrorCode     int      `json:"error_code"`
+	Message       string   `json:"message"`
+	StatementText string   `json:"statementText,omitempty"`
+	Entities      []any    `json:"entities"`
+	StackTrace    []string `json:"stackTrace"`
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", ContentType)
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+func writeError(w http.ResponseWriter, status, code int, typ, msg, stmt string) {
+	writeJSON(w, status, errorBody{Type: typ, ErrorCode: code, Message: msg, StatementText: stmt, Entities: []any{}, StackTrace: []string{}})
+}
+
+// ksqlRequest is POST /ksql's body.
+type ksqlRequest struct {
+	KSQL              string         `json:"ksql"`
+	StreamsProperties map[string]any `json:"streamsProperties"`
+}
+
+func (h *Handler) ksql(w http.ResponseWriter, r *http.Request) {
+	var req ksqlRequest
+	dec := json.NewDecoder(io.LimitReader(r.Body, maxBody))
+	if err := dec.Decode(&req); err != nil {
+		writeError(w, http.StatusBadRequest, codeBadRequest, "generic_error", "Error parsing request body: "+err.Error(), "")
+		return
+	}
+	if strings.TrimSpace(req.KSQL) == "" {
+		writeError(w, http.StatusBadRequest, codeBadRequest, "generic_error", "No statements provided in the request", "")
+		return
+	}
+	props := map[string]string{}
+	for k, v := range req.StreamsProperties {
+		switch v := v.(type) {
+		case string:
+			props[k] = v
+		default:
+			b, _ := json.Marshal(v)
+			props[k] = string(b)
+		}
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), 60*time.Second)
+	defer cancel()
+	srv, err := h.server(ctx)
+	if err != nil {
+		writeError(w, http.StatusServiceUnavailable, codeUnavailable, "generic_error", err.Error(), "")
+		return
+	}
+	results, err := srv.Execute(ctx, req.KSQL, props)
+	if err != nil {
+		var se *runtime.StatementError
+		if errors.As(err, &se) {
+			msg := se.Err.Error()
+			if se.Line > 0 && !strings.HasPrefix(msg, "line ") {
+				msg = fmt.Sprintf("line %d:%d: %s", se.Line, se.Column, msg)
+			}
+			writeError(w, http.StatusBadRequest, codeBadStatement, "statement_error", msg, se.Statement)
+			return
+		}
+		h.log.Error("sql: statement failed", "err", err)
+		writeError(w, http.StatusInternalServerError, codeServer, "generic_error", err.Error(), "")
+		return
+	}
+	out := make([]any, 0, len(results))
+	for _, res := range results {
+		out = append(out, entity(res))
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// entity renders a result as ksqlDB's KsqlEntity JSON.
+func entity(res runtime.Result) any {
+	switch res.Kind {
+	case runtime.ResultStreams, runtime.ResultTables:
+		list := []map[string]any{}
+		for _, s := range res.Sources {
+			typ := "STREAM"
+			if s.Table {
+				typ = "TABLE"
+			}
+			list = append(list, map[string]any{"type": typ, "name": s.Name, "topic": s.Topic,
+				"keyFormat": s.KeyFormat, "valueFormat": s.ValueFormat, "isWindowed": s.Windowed})
+		}
+		key := "streams"
+		if res.Kind == runtime.ResultTables {
+			key = "tables"
+		}
+		return map[string]any{"@type": key, "statementText": res.Statement, key: list, "warnings": []any{}}
+	case runtime.ResultQueries:
+		list := []map[string]any{}
+		for _, q := range res.Queries {
+			list = append(list, map[string]any{"queryString": q.Statement, "sinks": []string{q.Sink},
+				"sinkKafkaTopics": []string{q.SinkTopic}, "id": q.ID, "statusCount": map[string]int{string(q.State): 1},
+				"queryType": "PERSISTENT", "state": q.State})
+		}
+		return map[string]any{"@type": "queries", "statementText": res.Statement, "queries": list, "warnings": []any{}}
+	case runtime.ResultProperties:
+		list := []map[string]any{}
+		for k, v := range res.Props {
+			list = append(list, map[string]any{"name": k, "scope": "KSQL", "value": v})
+		}
+		return map[string]any{"@type": "properties", "statementText": res.Statement, "properties": list, "overwrittenProperties": []any{}, "defaultProperties": []any{}, "warnings": []any{}}
+	case runtime.ResultSource:
+		s := res.Sources[0]
+		typ := "STREAM"
+		if s.Table {
+			typ = "TABLE"
+		}
+		fields := []map[string]any{}
+		for _, c := range s.Columns {
+			f := map[string]any{"name": c.Name, "schema": map[string]any{"type": c.Type}}
+			if c.Key {
+				f["type"] = "KEY"
+			}
+			fields = append(fields, f)
+		}
+		return map[string]any{"@type": "sourceDescription", "statementText": res.Statement, "sourceDescription": map[string]any{
+			"name": s.Name, "type": typ, "topic": s.Topic, "keyFormat": s.KeyFormat, "valueFormat": s.ValueFormat,
+			"windowType": nil, "fields": fields, "readQueries": []any{}, "writeQueries": []any{}, "statement": "",
+		}, "warnings": []any{}}
+	}
+	var qid any
+	if res.QueryID != "" {
+		qid = res.QueryID
+	}
+	return map[string]any{"@type": "currentStatus", "statementText": res.Statement,
+		"commandStatus": map[string]any{"status": "SUCCESS", "message": res.Message, "queryId": qid}, "warnings": []any{}}
+}
+
+func (h *Handler) info(w http.ResponseWriter, r *http.Request) {
+	status := "RUNNING"
+	select {
+	case <-h.ready:
+	default:
+		status = "STARTING"
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"KsqlServerInfo": map[string]any{
+		"version": Version, "ksqlServiceId": h.service + "_", "serverStatus": status, "kafkaClusterId": "",
+	}})
+}
+
+func (h *Handler) health(w http.ResponseWriter, r *http.Request) {
+	healthy := false
+	select {
+	case <-h.ready:
+		healthy = true
+	default:
+	}
+	status := http.StatusOK
+	if !healthy {
+		status = http.StatusServiceUnavailable
+	}
+	writeJSON(w, status, map[string]any{"isHealthy": healthy, "details": map[string]any{
+		"metastore": map[string]bool{"isHealthy": healthy}, "kafka": map[string]bool{"isHealthy": healthy},
+	}})
+}
