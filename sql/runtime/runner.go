@@ -99,9 +99,11 @@ func (r *runner) run(ctx context.Context) error {
 		kgo.SeedBrokers(r.brokers...),
 		kgo.TransactionalID(r.prefix),
 		kgo.ConsumerGroup(r.prefix),
+		// Static membership: a restarted instance takes its own place in
+		// the group at once instead of waiting out the dead one's session.
+		kgo.InstanceID(r.prefix),
 		kgo.ConsumeTopics(r.q.Inputs()...),
 		kgo.FetchIsolationLevel(kgo.ReadCommitted()),
-		kgo.RequireStableFetchOffsets(),
 		kgo.ConsumeResetOffset(r.resetOffset()),
 		kgo.TransactionTimeout(30 * time.Second),
 		kgo.ProducerLinger(0),
