@@ -186,7 +186,11 @@ func entity(res runtime.Result) any {
 		for _, q := range res.Queries {
 			list = append(list, map[string]any{"queryString": q.Statement, "sinks": []string{q.Sink},
 				"sinkKafkaTopics": []string{q.SinkTopic}, "id": q.ID, "statusCount": map[string]int{string(q.State): 1},
-				"queryType": "PERSISTENT", "state": q.State})
+				"queryType": "PERSISTENT", "state": q.State,
+				// Not in ksqlDB's entity (clients ignore unknown fields):
+				// the counters ksqlDB shows in DESCRIBE EXTENDED and its
+				// processing log.
+				"streamlite": map[string]any{"processed": q.Processed, "skipped": q.Skipped, "late": q.Late, "error": q.Error}})
 		}
 		return map[string]any{"@type": "queries", "statementText": res.Statement, "queries": list, "warnings": []any{}}
 	case runtime.ResultProperties:

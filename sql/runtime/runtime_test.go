@@ -152,3 +152,57 @@ func testServer(t *testing.T, brokers []string) {
 		t.Fatalf("%d (user, window) keys, want 150", len(last))
 	}
 }
+
+// TestBadAndLateRecords checks that a record that does not deserialize is
+// skipped and counted and one whose window has closed is dropped and
+// counted, and that the query goes on after both.
+func TestBadAndLateRecords(t *testing.T) {
+	b := enginetest.New(t)
+	brokers := []string{b.Addr()}
+	ctx := context.Background()
+	srv, err := Start(ctx, Config{Brokers: brokers, Logger: testLogger()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	if _, err := srv.Execute(ctx, `
+SET 'auto.offset.reset' = 'earliest';
+CREATE STREAM s (k STRING KEY, v INT) WITH (kafka_topic='s', value_format='JSON', partitions=1);
+CREATE TABLE c AS SELECT k, COUNT(*) AS n FROM s WINDOW TUMBLING (SIZE 1 SECOND, GRACE PERIOD 0 SECONDS) GROUP BY k;
+`, nil); err != nil {
+		t.Fatal(err)
+	}
+	cl, err := kgo.NewClient(kgo.SeedBrokers(brokers...), kgo.DefaultProduceTopic("s"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	rec := func(v string, ms int64) *kgo.Record {
+		return &kgo.Record{Key: []byte("a"), Value: []byte(v), Timestamp: time.UnixMilli(ms)}
+	}
+	if err := cl.ProduceSync(ctx,
+		rec(`{"V":1}`, 10_000),
+		rec(`{not json`, 10_100),
+		rec(`{"V":2}`, 12_000),
+		rec(`{"V":3}`, 10_200), // its window [10 s, 11 s) closed at 11 s
+		rec(`{"V":4}`, 12_500),
+	).FirstErr(); err != nil {
+		t.Fatal(err)
+	}
+	out := readAll(t, brokers, "C", 3)
+	if len(out) != 3 {
+		t.Fatalf("C has %d records, want 3", len(out))
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		qs := srv.Queries()
+		q := qs[0]
+		if q.Processed == 5 && q.Skipped == 1 && q.Late == 1 && q.State == StateRunning {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("query: %+v, want 5 processed, 1 skipped, 1 late, running", q)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}

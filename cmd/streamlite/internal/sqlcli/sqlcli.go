@@ -209,11 +209,16 @@ func printEntity(w io.Writer, e map[string]any) {
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", str(s, "name"), str(s, "topic"), str(s, "keyFormat"), str(s, "valueFormat"))
 		}
 	case "queries":
-		fmt.Fprintln(tw, "Query ID\tStatus\tSink Name\tSink Kafka Topic")
+		fmt.Fprintln(tw, "Query ID\tStatus\tSink Name\tSink Kafka Topic\tProcessed\tSkipped\tLate")
 		for _, q := range list("queries") {
 			sinks, _ := q["sinks"].([]any)
 			topics, _ := q["sinkKafkaTopics"].([]any)
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", str(q, "id"), str(q, "state"), join(sinks), join(topics))
+			st, _ := q["streamlite"].(map[string]any)
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", str(q, "id"), str(q, "state"), join(sinks), join(topics),
+				str(st, "processed"), str(st, "skipped"), str(st, "late"))
+			if e := str(st, "error"); e != "" {
+				fmt.Fprintf(tw, "  error: %s\n", e)
+			}
 		}
 	case "properties":
 		fmt.Fprintln(tw, "Property\tValue")
