@@ -34,6 +34,13 @@
 //
 //	STREAMLITE_CRASH_TIERED_KILLS=25 go test ./cmd/streamlite/crashtest/ -run CrashTiered -v -timeout 30m
 //
+// TestCrashSQL (issue 9) creates a filter (CSAS) and a windowed count (CTAS) with
+// `streamlite sql -f` on `streamlite up`, produces with franz-go, and SIGKILLs the process
+// (broker and SQL runtime together) STREAMLITE_CRASH_SQL_KILLS times (default 3) at random
+// points of the input; every filtered input must be in the sink once and every (user, window)
+// count must run 1, 2, ..., n. TestSQLOnKfake runs the same script through `streamlite
+// sql-server` beside a 3-broker kfake cluster and kills the SQL server twice.
+//
 // Each run logs its random seed; STREAMLITE_CRASH_SEED=N replays the same kill schedule (the
 // moments the broker dies; thread scheduling still varies). `go test -short` skips it all.
 package crashtest
