@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 	"sync/atomic"
 
@@ -32,6 +31,8 @@ type aggQuery struct {
 	// streamTime is the largest record timestamp seen, which closes
 	// windows.
 	streamTime int64
+	// evictedAt is the stream time of the last eviction of closed windows.
+	evictedAt int64
 	// tableRows holds, for an aggregation over a table, each source row's
 	// last contribution by the row's key bytes.
 	tableRows map[string]tableContribution
@@ -87,6 +88,9 @@ type aggregator struct {
 	limit int
 	// keepNulls is EARLIEST/LATEST_BY_OFFSET's ignoreNulls=false.
 	keepNulls bool
+	// seq is set for EARLIEST/LATEST_BY_OFFSET in a SESSION window: arg
+	// yields Struct{offset, value} (see foldBySeq).
+	seq bool
 }
 
 // boolArg reads a TRUE/FALSE literal argument.
@@ -102,6 +106,8 @@ func boolArg(e ast.Expr) (bool, bool) {
 var supportedAggs = map[string]bool{
 	"COUNT": true, "SUM": true, "MIN": true, "MAX": true, "LATEST_BY_OFFSET": true, "EARLIEST_BY_OFFSET": true,
 	"COLLECT_LIST": true, "COLLECT_SET": true, "TOPK": true, "TOPKDISTINCT": true, "ATTR": true,
+	"AVG": true, "COUNT_DISTINCT": true, "CORRELATION": true, "HISTOGRAM": true,
+	"STDDEV_SAMP": true, "STDDEV_SAMPLE": true, "SUM_LIST": true,
 }
 
 // countArg reads the integer literal argument of TOPK(x, n) and the like.
@@ -119,7 +125,7 @@ func isAggregating(q *ast.Query) bool {
 		return true
 	}
 	for _, si := range q.Select {
-		if fc, ok := si.Expr.(*ast.FunctionCall); ok && expr.IsAggregateCall(fc.Name) {
+		if fc, ok := si.Expr.(*ast.FunctionCall); ok && isAggregateName(fc.Name) {
 			return true
 		}
 	}
@@ -154,12 +160,18 @@ func (e *Engine) planAggregate(qa *ast.Query, q *query, scope *expr.Scope, sink 
 		aq.window = tw
 	}
 	if len(qa.GroupBy) == 0 {
-		return statementErr("aggregations without GROUP BY are not supported yet")
+		return noGroupByErr(qa)
+	}
+	if qa.Emit == ast.EmitFinal && qa.Window == nil {
+		return statementErr("EMIT FINAL is only supported for windowed aggregations.")
 	}
 	groupText := map[string]int{}
 	var keyCols []Column
 	generated := 0
 	for i, g := range qa.GroupBy {
+		if err := noWindowBounds(g); err != nil {
+			return err
+		}
 		c, err := expr.Compile(g, scope, opts)
 		if err != nil {
 			return statementErr("%v", err)
@@ -173,51 +185,12 @@ func (e *Engine) planAggregate(qa *ast.Query, q *query, scope *expr.Scope, sink 
 		keyCols = append(keyCols, Column{Name: name, Type: c.Type(), NS: NSKey})
 	}
 	var valCols []Column
-	for _, si := range qa.Select {
-		if fc, ok := si.Expr.(*ast.FunctionCall); ok && expr.IsAggregateCall(fc.Name) {
-			name := strings.ToUpper(fc.Name)
-			if !supportedAggs[name] || fc.Distinct {
-				return statementErr("aggregate %s is not supported yet", ast.Format(fc))
-			}
-			ag := aggregator{name: name, limit: 1000}
-			byOffset := name == "EARLIEST_BY_OFFSET" || name == "LATEST_BY_OFFSET"
-			extra := fc.Args[min(1, len(fc.Args)):]
-			if byOffset && len(extra) > 0 {
-				if ignore, ok := boolArg(extra[len(extra)-1]); ok {
-					ag.keepNulls = !ignore
-					extra = extra[:len(extra)-1]
-				}
-			}
-			switch {
-			case len(extra) == 1 && (name == "TOPK" || name == "TOPKDISTINCT" || byOffset):
-				n, ok := countArg(extra[0])
-				if !ok {
-					return statementErr("aggregate %s: the count argument must be a positive integer literal", ast.Format(fc))
-				}
-				ag.n = n
-			case len(extra) > 0:
-				return statementErr("aggregate %s is not supported yet", ast.Format(fc))
-			}
-			if v, ok := e.props["ksql.functions."+strings.ToLower(name)+".limit"]; ok {
-				if n, err := strconv.Atoi(v); err == nil && n >= 0 {
-					ag.limit = n
-				}
-			}
-			if !fc.Star && len(fc.Args) >= 1 {
-				c, err := expr.Compile(fc.Args[0], scope, opts)
-				if err != nil {
-					return statementErr("%v", err)
-				}
-				ag.arg = c
-				ag.typ = c.Type()
-			}
-			switch {
-			case name == "COUNT":
-				ag.typ = types.TBigint()
-			case ag.arg == nil:
-				return statementErr("Function '%s' does not accept parameters ().", name)
-			case name == "COLLECT_LIST" || name == "COLLECT_SET" || ag.n > 0:
-				ag.typ = types.ArrayOf(ag.typ)
+	selected := make([]bool, len(keyCols))
+	for _, si := range selectItems(qa.Select, q.from) {
+		if fc, ok := si.Expr.(*ast.FunctionCall); ok && isAggregateName(fc.Name) {
+			ag, err := e.planAggCall(fc, aq, scope, opts)
+			if err != nil {
+				return err
 			}
 			col := si.Alias
 			if col == "" {
@@ -263,6 +236,7 @@ func (e *Engine) planAggregate(qa *ast.Query, q *query, scope *expr.Scope, sink 
 			valCols = append(valCols, Column{Name: col, Type: c.Type()})
 			continue
 		}
+		selected[i] = true
 		if si.Alias != "" {
 			keyCols[i].Name = si.Alias
 		} else if keyCols[i].Name == "" {
@@ -271,11 +245,18 @@ func (e *Engine) planAggregate(qa *ast.Query, q *query, scope *expr.Scope, sink 
 		}
 	}
 	for i := range keyCols {
-		if keyCols[i].Name == "" {
-			return statementErr("The query used to build `%s` must include the grouping expression %s in its projection.", sink.Name, ast.Format(qa.GroupBy[i]))
+		if !selected[i] {
+			g := ast.Format(qa.GroupBy[i])
+			return statementErr("The query used to build `%s` must include the grouping expression %s in its projection (eg, SELECT %s...).", sink.Name, g, g)
 		}
 	}
+	if err := checkAggColumns(keyCols, valCols); err != nil {
+		return err
+	}
 	if qa.Having != nil {
+		if err := noWindowBounds(qa.Having); err != nil {
+			return err
+		}
 		c, err := e.postCompile(qa.Having, aq, qa.GroupBy, scope, opts)
 		if err != nil {
 			return err
@@ -314,6 +295,7 @@ func (aq *aggQuery) updateAll(row []types.Value, ts int64) ([]windowedOut, error
 	if ts > aq.streamTime {
 		aq.streamTime = ts
 		aq.log.touch(stStreamTime, 0)
+		aq.evictClosed()
 	}
 	w := aq.window
 	updated := false
@@ -420,6 +402,9 @@ func equalRow(a, b []types.Value) bool {
 
 // fold adds v to the accumulator acc.
 func (ag aggregator) fold(acc any, v types.Value) (any, error) {
+	if ag.seq {
+		return ag.foldBySeq(acc, v)
+	}
 	switch ag.name {
 	case "COUNT":
 		n, _ := acc.(int64)
@@ -499,7 +484,7 @@ func (ag aggregator) fold(acc any, v types.Value) (any, error) {
 		return append(slices.Clone(l), v), nil
 	case "TOPK", "TOPKDISTINCT":
 		l, _ := acc.([]types.Value)
-		if v == nil {
+		if ag.sortKey(v) == nil {
 			return l, nil
 		}
 		if ag.name == "TOPKDISTINCT" {
@@ -511,7 +496,7 @@ func (ag aggregator) fold(acc any, v types.Value) (any, error) {
 		}
 		l = append(slices.Clone(l), v)
 		slices.SortStableFunc(l, func(a, b types.Value) int {
-			c, _ := types.Compare(b, a)
+			c, _ := types.Compare(ag.sortKey(b), ag.sortKey(a))
 			return c
 		})
 		if len(l) > ag.n {
@@ -528,11 +513,14 @@ func (ag aggregator) fold(acc any, v types.Value) (any, error) {
 		}
 		return st, nil
 	}
-	return nil, fmt.Errorf("aggregate %s not supported", ag.name)
+	return ag.foldMore(acc, v)
 }
 
 // result is the aggregate's value from its accumulator.
 func (ag aggregator) result(acc any) types.Value {
+	if v, ok := ag.resultMore(acc); ok {
+		return v
+	}
 	switch ag.name {
 	case "COUNT":
 		n, _ := acc.(int64)
@@ -580,33 +568,49 @@ func (e *Engine) processTableAgg(q *query, r Record, depth int) error {
 	}
 	k := string(r.Key)
 	aq.log.touchString(stTableRows, k)
+	// row is the new value's contribution: nil for a tombstone, an
+	// undecodable value (skipped) or a row WHERE drops.
+	var row []types.Value
+	skipped := false
+	if r.Value != nil {
+		dr, ok, err := e.decodeRow(q.from, r)
+		if err != nil {
+			return err
+		}
+		skipped = !ok
+		if ok && q.where != nil {
+			if v, err := q.where.Eval(dr); err != nil || v != true {
+				ok = false
+			}
+		}
+		if ok {
+			row = dr
+		}
+	}
 	if old, ok := aq.tableRows[k]; ok {
 		delete(aq.tableRows, k)
+		// An update that stays in its group is one change, written once
+		// below (Kafka Streams calls the subtractor and then the adder,
+		// KIP-904).
+		same := aq.sameGroup(old.row, row)
 		key, val, ok, err := aq.retract(old.row)
+		if err == nil && ok && !same {
+			key, val, ok, err = aq.havingRetracted(key, val)
+		}
 		if err != nil {
 			return &Error{Phase: PhaseRuntime, Msg: err.Error()}
 		}
-		if ok {
+		if ok && !same {
 			if err := e.emit(q, r, key, val, depth); err != nil {
 				return err
 			}
 		}
 	}
-	if r.Value == nil {
-		return nil
-	}
-	row, ok, err := e.decodeRow(q.from, r)
-	if err != nil {
-		return err
-	}
-	if !ok {
+	if skipped {
 		e.skip(q)
-		return nil
 	}
-	if q.where != nil {
-		if v, err := q.where.Eval(row); err != nil || v != true {
-			return nil
-		}
+	if row == nil {
+		return nil
 	}
 	key, val, ok, err := aq.update(row, 0)
 	if err != nil {
@@ -673,6 +677,9 @@ func (aq *aggQuery) outputRow(key []types.Value, accs []any, start, end int64) (
 		case a <= outPostBase:
 			if post == nil {
 				post = aq.postRow(key, accs)
+				if aq.windowed() {
+					post[len(key)], post[len(key)+1] = start, end
+				}
 			}
 			v, err := aq.postExprs[outPostBase-a].Eval(post)
 			if err != nil {
@@ -709,5 +716,5 @@ func (ag aggregator) unfold(acc any, v types.Value) (any, error) {
 		}
 		return l, nil
 	}
-	return nil, fmt.Errorf("%s cannot aggregate a table yet", ag.name)
+	return ag.unfoldMore(acc, v)
 }

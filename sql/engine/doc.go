@@ -10,7 +10,9 @@
 // pseudocolumns ROWTIME/ROWPARTITION/ROWOFFSET, header columns), and
 // CREATE TABLE AS SELECT over a table (projection and filter, deletions
 // forwarded) and with GROUP BY over a stream (COUNT, SUM, MIN, MAX,
-// EARLIEST/LATEST_BY_OFFSET, COLLECT_LIST/SET, TOPK(DISTINCT), ATTR; HAVING;
+// EARLIEST/LATEST_BY_OFFSET, COLLECT_LIST/SET, TOPK(DISTINCT), ATTR, AVG,
+// COUNT_DISTINCT, CORRELATION, HISTOGRAM, STDDEV_SAMP/SAMPLE, SUM_LIST, all
+// listed in aggfuncs.go; HAVING;
 // every update emitted; tumbling and hopping windows closed by stream time
 // with grace periods; session windows merging across the inactivity gap,
 // merged sessions deleted; WINDOWSTART/WINDOWEND), with record time from a
@@ -25,13 +27,15 @@
 // (INNER, LEFT, RIGHT, FULL OUTER with a synthetic ROWKEY) keep both
 // sides' rows and rewrite the joined row, or delete it, at each update.
 //
-// Aggregations over a table (COUNT, SUM, COLLECT_LIST) take a row's old
-// value out of its group and add the new one, writing both steps.
+// Aggregations over a table (COUNT, SUM, COLLECT_LIST, AVG, STDDEV_*,
+// CORRELATION, HISTOGRAM, SUM_LIST) take a row's old value out of its group
+// and add the new one, writing both steps, or one when the row stays in its
+// group.
 //
 // Select items and HAVING may be any expression over aggregates and
 // grouping expressions (hidden aggregators feed them).
 //
-// Not planned yet: the other aggregate functions, EMIT FINAL, outer stream-stream, table-table, foreign-key and n-way joins,
+// Not planned yet: ATTR over a table, EMIT FINAL, outer stream-stream, table-table, foreign-key and n-way joins,
 // expiry of stream-stream join buffers (they grow with the input), INSERT VALUES, SHOW/DESCRIBE, and the Kafka-protocol
 // runtime (consumer groups, changelog-backed state, transactions) that
 // `streamlite up` and `streamlite sql-server` will run.

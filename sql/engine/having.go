@@ -2,7 +2,6 @@ package engine
 
 import (
 	"fmt"
-	"strings"
 
 	"github.com/streamlite/streamlite/sql/ast"
 	"github.com/streamlite/streamlite/sql/expr"
@@ -94,38 +93,28 @@ func (e *Engine) postCompile(x ast.Expr, aq *aggQuery, groupBy []ast.Expr, scope
 		for i, g := range aq.groups {
 			aq.postScope.Columns = append(aq.postScope.Columns, expr.Column{Name: fmt.Sprintf("KSQL_GROUP_%d", i), Type: g.Type()})
 		}
+		if aq.windowed() {
+			for _, b := range []string{"WINDOWSTART", "WINDOWEND"} {
+				aq.postScope.Columns = append(aq.postScope.Columns, expr.Column{Name: "KSQL_" + b, Type: types.TBigint()})
+			}
+		}
 	}
 	var failure error
 	rewritten := rewrite(x, func(x ast.Expr) ast.Expr {
 		if i, ok := groupText[ast.Format(x)]; ok {
 			return &ast.ColumnRef{Name: fmt.Sprintf("KSQL_GROUP_%d", i)}
 		}
+		if cr, ok := x.(*ast.ColumnRef); ok && aq.windowed() && (cr.Name == "WINDOWSTART" || cr.Name == "WINDOWEND") {
+			return &ast.ColumnRef{At: cr.At, Name: "KSQL_" + cr.Name}
+		}
 		fc, ok := x.(*ast.FunctionCall)
-		if !ok || !expr.IsAggregateCall(fc.Name) {
+		if !ok || !isAggregateName(fc.Name) {
 			return nil
 		}
-		name := strings.ToUpper(fc.Name)
-		if !supportedAggs[name] || len(fc.Args) > 1 || fc.Distinct {
-			failure = statementErr("aggregate %s is not supported yet in an expression", ast.Format(fc))
+		ag, err := e.planAggCall(fc, aq, scope, opts)
+		if err != nil {
+			failure = err
 			return x
-		}
-		ag := aggregator{name: name, limit: 1000}
-		if !fc.Star && len(fc.Args) == 1 {
-			c, err := expr.Compile(fc.Args[0], scope, opts)
-			if err != nil {
-				failure = statementErr("%v", err)
-				return x
-			}
-			ag.arg, ag.typ = c, c.Type()
-		}
-		switch {
-		case name == "COUNT":
-			ag.typ = types.TBigint()
-		case ag.arg == nil:
-			failure = statementErr("Function '%s' does not accept parameters ().", name)
-			return x
-		case name == "COLLECT_LIST" || name == "COLLECT_SET":
-			ag.typ = types.ArrayOf(ag.typ)
 		}
 		idx := len(aq.aggs)
 		aq.aggs = append(aq.aggs, ag)
@@ -147,6 +136,9 @@ func (e *Engine) postCompile(x ast.Expr, aq *aggQuery, groupBy []ast.Expr, scope
 // postRow is the row post-aggregation expressions read for group gs.
 func (aq *aggQuery) postRow(gs []types.Value, accs []any) []types.Value {
 	row := append([]types.Value(nil), gs...)
+	if aq.windowed() {
+		row = append(row, int64(0), int64(0)) // outputRow fills in the window bounds
+	}
 	for _, a := range aq.postAggs {
 		row = append(row, aq.aggs[a].result(accs[a]))
 	}

@@ -177,14 +177,8 @@ func (e *Engine) plan(qa *ast.Query, sink *Source, w withProps) (*query, error) 
 		if err := e.planAggregate(qa, q, scope, sink, opts); err != nil {
 			return nil, err
 		}
-		if from.Table {
-			for _, ag := range q.agg.aggs {
-				switch ag.name {
-				case "COUNT", "SUM", "COLLECT_LIST":
-				default:
-					return nil, statementErr("aggregating a table with %s is not supported yet", ag.name)
-				}
-			}
+		if err := checkAggSource(from, q.agg.aggs); err != nil {
+			return nil, err
 		}
 		return q, e.finishSink(sink, w, from)
 	}

@@ -1,10 +1,6 @@
 package engine
 
-import (
-	"fmt"
-
-	"github.com/streamlite/streamlite/sql/types"
-)
+import "github.com/streamlite/streamlite/sql/types"
 
 // sessionWindow is a SESSION window: records of a key closer than gap
 // join one session.
@@ -33,6 +29,7 @@ func (aq *aggQuery) updateSession(row []types.Value, ts int64) ([]windowedOut, e
 	if ts > aq.streamTime {
 		aq.streamTime = ts
 		aq.log.touch(stStreamTime, 0)
+		aq.evictClosed()
 	}
 	key := make([]types.Value, len(aq.groups))
 	h := uint64(0)
@@ -128,5 +125,5 @@ func (ag aggregator) merge(a, b any) (any, error) {
 	case "COLLECT_LIST":
 		return append(append([]types.Value(nil), a.([]types.Value)...), b.([]types.Value)...), nil
 	}
-	return nil, fmt.Errorf("%s cannot merge sessions yet", ag.name)
+	return ag.mergeMore(a, b)
 }

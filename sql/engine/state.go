@@ -586,3 +586,80 @@ func (r *stateReader) value() any {
 	r.fail(fmt.Sprintf("unknown value tag %d", tag))
 	return nil
 }
+
+// evictClosed drops the windows and sessions that have closed for good,
+// which no record can update again, so a windowed query's state (and its
+// changelog, through tombstones) stays bounded by its grace period. It
+// scans at most once per window size (or session gap) of stream time.
+func (aq *aggQuery) evictClosed() {
+	var every int64
+	switch {
+	case aq.window != nil:
+		every = aq.window.size
+	case aq.session != nil:
+		every = aq.session.gap
+	default:
+		return
+	}
+	if aq.streamTime < aq.evictedAt+max(every, 1) {
+		return
+	}
+	aq.evictedAt = aq.streamTime
+	if w := aq.window; w != nil {
+		for h, gs := range aq.state {
+			kept := make([]*groupState, 0, len(gs))
+			for _, g := range gs {
+				if g.start+w.size+w.grace > aq.streamTime {
+					kept = append(kept, g)
+				}
+			}
+			aq.replaceGroups(h, gs, kept)
+		}
+	}
+	if sw := aq.session; sw != nil {
+		// A record is taken when ts+gap+grace >= stream time, and joins
+		// sessions ending at ts-gap or later.
+		horizon := aq.streamTime - 2*sw.gap - sw.grace
+		for h, sgs := range aq.sessions {
+			changed := false
+			kept := make([]*sessionGroup, 0, len(sgs))
+			for _, g := range sgs {
+				live := make([]*session, 0, len(g.sessions))
+				for _, s := range g.sessions {
+					if s.end >= horizon {
+						live = append(live, s)
+					}
+				}
+				if len(live) != len(g.sessions) {
+					changed = true
+					g.sessions = live
+				}
+				if len(live) > 0 {
+					kept = append(kept, g)
+				}
+			}
+			if !changed {
+				continue
+			}
+			aq.log.touch(stSessions, h)
+			if len(kept) == 0 {
+				delete(aq.sessions, h)
+			} else {
+				aq.sessions[h] = kept
+			}
+		}
+	}
+}
+
+// replaceGroups sets bucket h to kept if it differs from old.
+func (aq *aggQuery) replaceGroups(h uint64, old, kept []*groupState) {
+	if len(kept) == len(old) {
+		return
+	}
+	aq.log.touch(stGroups, h)
+	if len(kept) == 0 {
+		delete(aq.state, h)
+	} else {
+		aq.state[h] = kept
+	}
+}

@@ -171,3 +171,66 @@ func FuzzRestoreState(f *testing.F) {
 		q.ResetState()
 	})
 }
+
+// TestEvictClosedWindows checks that closed windows and sessions leave the
+// state (with a changelog tombstone each) and that later records still
+// aggregate correctly.
+func TestEvictClosedWindows(t *testing.T) {
+	for _, c := range []struct {
+		name, window string
+		maxLive      int
+	}{
+		{"tumbling", "TUMBLING (SIZE 1 SECOND, GRACE PERIOD 1 SECOND)", 3},
+		{"hopping", "HOPPING (SIZE 2 SECONDS, ADVANCE BY 1 SECOND, GRACE PERIOD 0 SECONDS)", 4},
+		{"session", "SESSION (500 MILLISECONDS, GRACE PERIOD 0 SECONDS)", 3},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			e := New(nil)
+			for _, s := range []string{
+				`CREATE STREAM S (ID INT KEY, V INT) WITH (kafka_topic='s', key_format='JSON', value_format='JSON');`,
+				`CREATE TABLE A AS SELECT ID, COUNT(*) C FROM S WINDOW ` + c.window + ` GROUP BY ID;`,
+			} {
+				if err := e.Execute(s); err != nil {
+					t.Fatal(err)
+				}
+			}
+			q := e.Queries()[0]
+			var last string
+			q.SetOutput(func(_ string, r Record) error { last = string(r.Value); return nil })
+			tombstones := 0
+			for i := range 2000 {
+				if err := q.Process("s", Record{Key: []byte("1"), Value: []byte(`{"V":1}`), Timestamp: int64(i) * 1000}); err != nil {
+					t.Fatal(err)
+				}
+				if err := q.FlushState(func(k, v []byte) error {
+					if v == nil {
+						tombstones++
+					}
+					return nil
+				}); err != nil {
+					t.Fatal(err)
+				}
+				live := 0
+				for _, gs := range q.q.agg.state {
+					live += len(gs)
+				}
+				for _, sgs := range q.q.agg.sessions {
+					for _, g := range sgs {
+						live += len(g.sessions)
+					}
+				}
+				if live > c.maxLive {
+					t.Fatalf("record %d: %d windows live, want at most %d", i, live, c.maxLive)
+				}
+			}
+			// A session group's bucket is rewritten without its closed
+			// sessions; time windows' buckets empty and get tombstones.
+			if tombstones == 0 && c.name != "session" {
+				t.Fatal("no window was deleted from the changelog")
+			}
+			if last != `{"C":1}` && last != `{"C":2}` {
+				t.Fatalf("last output %s", last)
+			}
+		})
+	}
+}

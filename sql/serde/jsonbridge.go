@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"math/big"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -15,8 +16,9 @@ import (
 // ToJSONValue converts v of type t to what a ksqlDB test expects to see in decoded JSON:
 // numbers as json.Number (DECIMAL with its exact scale, DOUBLE in Java's text), BYTES as a
 // base64 string, DATE as days, TIME as ms of the day, TIMESTAMP as epoch ms, ARRAY as []any,
-// STRUCT as map[string]any. NaN and infinite DOUBLEs become the strings "NaN", "Infinity",
-// "-Infinity".
+// STRUCT as map[string]any, MAP (a []types.Value of Struct{key, value} entries) as
+// map[string]any keyed by the keys' text. NaN and infinite DOUBLEs become the strings "NaN",
+// "Infinity", "-Infinity".
 func ToJSONValue(v types.Value, t types.Type) (any, error) {
 	if v == nil {
 		return nil, nil
@@ -46,6 +48,9 @@ func ToJSONValue(v types.Value, t types.Type) (any, error) {
 	case types.Timestamp:
 		return json.Number(strconv.FormatInt(int64(x), 10)), nil
 	case []types.Value:
+		if t.Kind == types.KindMap {
+			return mapToJSON(x, t)
+		}
 		out := make([]any, len(x))
 		var et types.Type
 		if t.Elem != nil {
@@ -80,8 +85,8 @@ func ToJSONValue(v types.Value, t types.Type) (any, error) {
 // to a value of type t, with ksqlDB's JSON leniency: numbers and numeric strings for numeric
 // columns (INTEGER/BIGINT from a larger or fractional number keep Java's narrowing), "true"/
 // "false" strings for BOOLEAN, any scalar for STRING (objects and arrays as their JSON text),
-// base64 strings for BYTES, numbers for DATE/TIME/TIMESTAMP. DECIMAL must fit its type without
-// rounding. Errors wrap ErrDecode.
+// base64 strings for BYTES, numbers for DATE/TIME/TIMESTAMP, objects for MAP (entries sorted
+// by key). DECIMAL must fit its type without rounding. Errors wrap ErrDecode.
 func FromJSONValue(j any, t types.Type) (types.Value, error) {
 	return fromJSON(j, t, 0)
 }
@@ -203,6 +208,10 @@ func fromJSON(j any, t types.Type, depth int) (types.Value, error) {
 			}
 			return out, nil
 		}
+	case types.KindMap:
+		if x, ok := j.(map[string]any); ok && t.Key != nil && t.Elem != nil {
+			return mapFromJSON(x, t, depth)
+		}
 	case types.KindStruct:
 		if x, ok := j.(map[string]any); ok {
 			out := make(types.Struct, len(t.Fields))
@@ -221,6 +230,55 @@ func fromJSON(j any, t types.Type, depth int) (types.Value, error) {
 		}
 	}
 	return nil, decodeErr("cannot read %s from JSON %s", t, jsonKind(j))
+}
+
+// mapToJSON writes a MAP value, a []types.Value of Struct{key, value}
+// entries, as a JSON object keyed by the keys' text.
+func mapToJSON(entries []types.Value, t types.Type) (any, error) {
+	var kt, vt types.Type
+	if t.Key != nil && t.Elem != nil {
+		kt, vt = *t.Key, *t.Elem
+	}
+	out := make(map[string]any, len(entries))
+	for _, e := range entries {
+		kv, ok := e.(types.Struct)
+		if !ok || len(kv) != 2 || kv[0] == nil {
+			return nil, fmt.Errorf("%w: a %s entry must be a non-null key and a value", ErrEncode, t)
+		}
+		k, err := ToJSONValue(kv[0], kt)
+		if err != nil {
+			return nil, err
+		}
+		v, err := ToJSONValue(kv[1], vt)
+		if err != nil {
+			return nil, err
+		}
+		out[fmt.Sprint(k)] = v
+	}
+	return out, nil
+}
+
+// mapFromJSON reads a JSON object as a MAP value: Struct{key, value}
+// entries sorted by key text, since JSON objects have no order.
+func mapFromJSON(x map[string]any, t types.Type, depth int) (types.Value, error) {
+	keys := make([]string, 0, len(x))
+	for k := range x {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	out := make([]types.Value, len(keys))
+	for i, k := range keys {
+		kv, err := fromJSON(k, *t.Key, depth+1)
+		if err != nil {
+			return nil, err
+		}
+		v, err := fromJSON(x[k], *t.Elem, depth+1)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = types.Struct{kv, v}
+	}
+	return out, nil
 }
 
 func jsonKind(j any) string {

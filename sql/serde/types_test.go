@@ -42,6 +42,7 @@ func TestRoundTrip(t *testing.T) {
 		{types.TTime(), types.Time(3_600_001)},
 		{types.TTimestamp(), types.Timestamp(1_600_000_000_123)},
 		{types.ArrayOf(types.TInt()), []types.Value{int32(1), nil, int32(3)}},
+		{types.MapOf(types.TString(), types.TBigint()), []types.Value{types.Struct{"a", int64(2)}, types.Struct{"b", nil}}},
 	}
 	for _, f := range []Format{FormatJSON, FormatKafka, FormatDelimited} {
 		for _, unwrapped := range []bool{false, true} {
@@ -166,6 +167,33 @@ func TestJSONBridge(t *testing.T) {
 	}
 	if j, _ := ToJSONValue(1e10, types.TDouble()); j != json.Number("1.0E10") {
 		t.Fatalf("double %v", j)
+	}
+}
+
+// TestJSONMap: a MAP value is Struct{key, value} entries; JSON writes an
+// object and reads it back with the entries sorted by key.
+func TestJSONMap(t *testing.T) {
+	mt := types.MapOf(types.TString(), types.TBigint())
+	j, err := ToJSONValue([]types.Value{types.Struct{"foo", int64(1)}, types.Struct{"bar", int64(2)}}, mt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := json.Marshal(j)
+	if string(b) != `{"bar":2,"foo":1}` {
+		t.Fatalf("got %s", b)
+	}
+	v, err := FromJSONValue(map[string]any{"foo": json.Number("1"), "bar": json.Number("2")}, mt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []types.Value{types.Struct{"bar", int64(2)}, types.Struct{"foo", int64(1)}}; !types.Equal(v, want) {
+		t.Fatalf("got %#v, want %#v", v, want)
+	}
+	if _, err := ToJSONValue([]types.Value{types.Struct{nil, int64(1)}}, mt); err == nil {
+		t.Fatal("a null key was written")
+	}
+	if _, err := New(Options{Format: FormatDelimited, Columns: []Column{{"M", mt}}}); err == nil {
+		t.Fatal("DELIMITED took a MAP column")
 	}
 }
 
