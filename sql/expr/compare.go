@@ -86,11 +86,55 @@ func (c *compiler) compileComparison(n *ast.Comparison, depth int) (*compiled, e
 	if err != nil {
 		return nil, err
 	}
-	ev, err := comparisonEval(n.Op, l, r, n)
+	if l.isNull() || r.isNull() {
+		return nil, errAt(n, "Comparison with NULL not supported: %s %s %s\nUse 'IS NULL' or 'IS NOT NULL' instead.",
+			baseName(l.t), n.Op, baseName(r.t))
+	}
+	ev, err := comparisonEval(n.Op, l, r, n, false)
 	if err != nil {
 		return nil, err
 	}
 	return &compiled{t: types.TBoolean(), eval: ev}, nil
+}
+
+// baseName is a type's base name (DECIMAL, ARRAY) for messages; NULL for the NULL literal.
+func baseName(t types.Type) string {
+	if t.Kind == types.KindInvalid {
+		return "NULL"
+	}
+	return t.Kind.String()
+}
+
+// isPseudoTime reports whether ce is a reference to ROWTIME, WINDOWSTART or WINDOWEND held as
+// BIGINT milliseconds.
+func isPseudoTime(ce *compiled) bool {
+	r, ok := ce.expr.(*ast.ColumnRef)
+	if !ok || ce.t.Kind != types.KindBigint {
+		return false
+	}
+	switch strings.ToUpper(r.Name) {
+	case "ROWTIME", "WINDOWSTART", "WINDOWEND":
+		return true
+	}
+	return false
+}
+
+// magicTimestamp rewrites a STRING literal compared with ROWTIME, WINDOWSTART or WINDOWEND
+// into its epoch milliseconds, as ksqlDB's StatementRewriteForMagicPseudoTimestamp does
+// (ROWTIME > '2020-01-01T00:00:00.000+0200'). Other operands are returned unchanged.
+func magicTimestamp(ts, lit *compiled) (*compiled, error) {
+	if !isPseudoTime(ts) || lit.lit == nil || lit.lit.Kind != ast.LitString {
+		return lit, nil
+	}
+	ms, err := parsePartialTimestamp(lit.lit.Text)
+	if err != nil {
+		return nil, errAt(lit.lit, "Failed to parse timestamp '%s': %v\nRequired format is: \"yyyy-MM-dd'T'HH:mm:ss.SSS\", "+
+			"with an optional numeric 4-digit timezone, for example: '2020-05-26T23.59.58.000' or with tz: "+
+			"'2020-05-26T23.59.58.000+0200'. Partials are also supported, for example \"2020-05-26\"", lit.lit.Text, err)
+	}
+	out := constant(types.TBigint(), ms)
+	out.expr = lit.expr
+	return out, nil
 }
 
 // stringTo returns an evaluator converting a STRING operand to the temporal type t (a string
@@ -110,8 +154,17 @@ func stringTo(ce *compiled, t types.Type) evalFn {
 	}
 }
 
-// comparisonEval builds the evaluator of l op r, checking the operand types.
-func comparisonEval(op ast.CompareOp, l, r *compiled, at ast.Node) (evalFn, error) {
+// comparisonEval builds the evaluator of l op r, checking the operand types. When either
+// operand is NULL the result is nullIs, except for IS [NOT] DISTINCT FROM, which compares
+// NULLs as values: ksqlDB's comparison operators give false there, not NULL.
+func comparisonEval(op ast.CompareOp, l, r *compiled, at ast.Node, nullIs types.Value) (evalFn, error) {
+	var err error
+	if r, err = magicTimestamp(l, r); err != nil {
+		return nil, err
+	}
+	if l, err = magicTimestamp(r, l); err != nil {
+		return nil, err
+	}
 	if !comparable(op, l.t, r.t) {
 		return nil, errAt(at, "Cannot compare %s (%s) to %s (%s) with %s.",
 			ast.Format(l.expr), typeName(l.t), ast.Format(r.expr), typeName(r.t), opName(op))
@@ -139,7 +192,7 @@ func comparisonEval(op ast.CompareOp, l, r *compiled, at ast.Node) (evalFn, erro
 			return nullSafeEqual(x, y), nil
 		}
 		if x == nil || y == nil {
-			return nil, nil
+			return nullIs, nil
 		}
 		switch op {
 		case ast.CmpEq:
@@ -183,11 +236,11 @@ func (c *compiler) compileBetween(n *ast.Between, depth int) (*compiled, error) 
 	if err != nil {
 		return nil, err
 	}
-	ge, err := comparisonEval(ast.CmpGtEq, o, lo, n)
+	ge, err := comparisonEval(ast.CmpGtEq, o, lo, n, nil)
 	if err != nil {
 		return nil, err
 	}
-	le, err := comparisonEval(ast.CmpLtEq, o, hi, n)
+	le, err := comparisonEval(ast.CmpLtEq, o, hi, n, nil)
 	if err != nil {
 		return nil, err
 	}

@@ -8,8 +8,17 @@
 // ID (INTEGER) to '10' (STRING) with EQUAL.", "Column 'X' cannot be resolved.").
 //
 // Evaluation follows ksqlDB: NULL propagates through operators and most functions;
-// AND/OR/NOT use three-valued logic; per-record failures (division by zero, a CAST or date
-// parse that fails, a bad regular expression at run time) yield NULL rather than an error.
+// AND/OR/NOT use three-valued logic, but a comparison with a NULL operand is false (and one
+// with the NULL literal does not compile); per-record failures (division by zero, a CAST or
+// date parse that fails, a bad regular expression at run time) yield NULL rather than an
+// error. A STRING literal compared with ROWTIME, WINDOWSTART or WINDOWEND is read as a
+// timestamp ("2020-01-01T00:00:00+0200").
+//
+// Function calls resolve among a function's overloads as ksqlDB's UdfIndex does: exact
+// argument types first, then implicit casts (a number to a wider number, a STRING to DATE,
+// TIME or TIMESTAMP); equally good candidates are ambiguous, an error. Date/time patterns are
+// java.time DateTimeFormatter patterns, implemented in this package.
+//
 // Eval returns an error only for a row that does not match the scope (wrong length or a value
 // of the wrong Go type where the evaluator needs one).
 //

@@ -1,14 +1,17 @@
 package expr
 
 import (
+	"bytes"
 	"errors"
 	"math"
 	"math/big"
 	"math/rand/v2"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"unicode"
+	"unicode/utf16"
 	"unicode/utf8"
 
 	"github.com/streamlite/streamlite/sql/types"
@@ -37,79 +40,6 @@ func num1(i32 func(int32) int32, i64 func(int64) int64, dec func(types.Decimal) 
 // dbl1 is a DOUBLE → DOUBLE function (any number widens to DOUBLE).
 func dbl1(f func(float64) float64) []overload {
 	return []overload{{params: []param{pDouble}, ret: retT(types.TDouble()), call: func(a []types.Value, _ []types.Type) (types.Value, error) { return f(a[0].(float64)), nil }}}
-}
-
-func decRound(d types.Decimal, scale int32, mode func(*big.Int, *big.Int) *big.Int) types.Decimal {
-	if d.Scale <= scale {
-		return d
-	}
-	p := new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(d.Scale-scale)), nil)
-	u := d.Unscaled
-	if u == nil {
-		u = new(big.Int)
-	}
-	return types.Decimal{Unscaled: mode(u, p), Scale: scale}
-}
-
-func floorDiv(a, b *big.Int) *big.Int {
-	q, m := new(big.Int).DivMod(a, b, new(big.Int)) // Euclidean: m >= 0, b > 0 → floor
-	_ = m
-	return q
-}
-
-func ceilDiv(a, b *big.Int) *big.Int {
-	return new(big.Int).Neg(floorDiv(new(big.Int).Neg(a), b))
-}
-
-func halfUpDiv(a, b *big.Int) *big.Int {
-	q, r := new(big.Int).QuoRem(a, b, new(big.Int))
-	if new(big.Int).Abs(new(big.Int).Mul(r, big.NewInt(2))).Cmp(b) >= 0 {
-		if a.Sign() < 0 {
-			q.Sub(q, big.NewInt(1))
-		} else {
-			q.Add(q, big.NewInt(1))
-		}
-	}
-	return q
-}
-
-// javaRound is Java's Math.round: floor(x + 0.5).
-func javaRound(f float64) int64 {
-	if math.IsNaN(f) {
-		return 0
-	}
-	r := math.Floor(f + 0.5)
-	if r >= math.MaxInt64 {
-		return math.MaxInt64
-	}
-	if r <= math.MinInt64 {
-		return math.MinInt64
-	}
-	return int64(r)
-}
-
-// roundHalfUp rounds f to n decimal places HALF_UP through its decimal form, as Java's
-// BigDecimal.setScale does.
-func roundHalfUp(f float64, n int64) (float64, error) {
-	if math.IsNaN(f) || math.IsInf(f, 0) {
-		return f, nil
-	}
-	d, err := types.DecimalFromFloat(f)
-	if err != nil {
-		return 0, err
-	}
-	if n < -300 || n > 300 {
-		return f, nil
-	}
-	if int64(d.Scale) <= n {
-		return f, nil
-	}
-	if n >= 0 {
-		return decRound(d, int32(n), halfUpDiv).Float64(), nil
-	}
-	p := math.Pow(10, float64(-n))
-	r := decRound(d, 0, halfUpDiv).Float64() / p
-	return float64(javaRound(r)) * p, nil
 }
 
 func mathFuncs(name string) []overload {
@@ -161,41 +91,8 @@ func mathFuncs(name string) []overload {
 				return int32(sign(a[0].(float64))), nil
 			}},
 		}
-	case "ROUND":
-		return []overload{
-			{params: []param{pInt}, ret: retT(types.TInt()), call: func(a []types.Value, _ []types.Type) (types.Value, error) { return a[0], nil }},
-			{params: []param{pBigint}, ret: retT(types.TBigint()), call: func(a []types.Value, _ []types.Type) (types.Value, error) { return a[0], nil }},
-			{params: []param{pDouble}, ret: retT(types.TBigint()), call: func(a []types.Value, _ []types.Type) (types.Value, error) {
-				return javaRound(a[0].(float64)), nil
-			}},
-			{params: []param{pDec}, ret: func(ts []types.Type) types.Type {
-				return types.DecimalOf(min(ts[0].Precision-ts[0].Scale+1, types.MaxDecimalPrecision), 0)
-			}, call: func(a []types.Value, _ []types.Type) (types.Value, error) {
-				return decRound(a[0].(types.Decimal), 0, halfUpDiv), nil
-			}},
-			{params: []param{pDouble, pBigint}, ret: retT(types.TDouble()), call: func(a []types.Value, _ []types.Type) (types.Value, error) {
-				return roundHalfUp(a[0].(float64), a[1].(int64))
-			}},
-			{params: []param{pDec, pBigint}, ret: func(ts []types.Type) types.Type {
-				return types.DecimalOf(min(ts[0].Precision+1, types.MaxDecimalPrecision), ts[0].Scale)
-			}, call: func(a []types.Value, ts []types.Type) (types.Value, error) {
-				d, n := a[0].(types.Decimal), a[1].(int64)
-				if n >= int64(d.Scale) {
-					return d, nil
-				}
-				if n < 0 {
-					return nil, errBadArg
-				}
-				return decRound(d, int32(n), halfUpDiv).Rescale(d.Scale).Fit(min(ts[0].Precision+1, types.MaxDecimalPrecision), ts[0].Scale)
-			}},
-		}
-	case "TRUNC":
-		return []overload{
-			{params: []param{pBigint}, ret: retT(types.TBigint()), call: func(a []types.Value, _ []types.Type) (types.Value, error) { return a[0], nil }},
-			{params: []param{pDouble}, ret: retT(types.TBigint()), call: func(a []types.Value, _ []types.Type) (types.Value, error) {
-				return int64(math.Trunc(a[0].(float64))), nil
-			}},
-		}
+	case "ROUND", "TRUNC":
+		return roundFuncs(name)
 	case "SQRT":
 		return dbl1(math.Sqrt)
 	case "CBRT":
@@ -233,10 +130,25 @@ func mathFuncs(name string) []overload {
 			return math.Atan2(a[0].(float64), a[1].(float64)), nil
 		}}}
 	case "LOG":
-		return append(dbl1(math.Log10), overload{params: []param{pDouble, pDouble}, ret: retT(types.TDouble()), call: func(a []types.Value, _ []types.Type) (types.Value, error) {
-			b, x := a[0].(float64), a[1].(float64)
-			return math.Log(x) / math.Log(b), nil
-		}})
+		// ksqlDB's LOG(x) is the natural logarithm; LOG(base, x) is NaN for a base <= 0 or 1.
+		logBase := func(b, x float64) float64 {
+			if b <= 0 || b == 1 {
+				return math.NaN()
+			}
+			return math.Log(x) / math.Log(b)
+		}
+		var ovs []overload
+		for _, p := range []param{pInt, pBigint, pDouble} {
+			ovs = append(ovs, overload{params: []param{p}, ret: retT(types.TDouble()), call: func(a []types.Value, ts []types.Type) (types.Value, error) {
+				return math.Log(toFloat(a[0])), nil
+			}})
+		}
+		for _, p := range []param{pInt, pBigint, pDouble} {
+			ovs = append(ovs, overload{params: []param{p, p}, ret: retT(types.TDouble()), call: func(a []types.Value, ts []types.Type) (types.Value, error) {
+				return logBase(toFloat(a[0]), toFloat(a[1])), nil
+			}})
+		}
+		return ovs
 	case "POWER":
 		return []overload{{params: []param{pDouble, pDouble}, ret: retT(types.TDouble()), call: func(a []types.Value, _ []types.Type) (types.Value, error) {
 			return math.Pow(a[0].(float64), a[1].(float64)), nil
@@ -312,11 +224,10 @@ func substring(s string, pos int64, length int64, hasLen bool) string {
 	return string(rs[start:end])
 }
 
+// pad is LPAD/RPAD on runes: s padded with repeats of p to n runes, or cut to n. An empty p
+// or a negative n gives NULL.
 func pad(s string, n int64, p string, left bool) (types.Value, error) {
-	if n < 0 || p == "" && int64(utf8.RuneCountInString(s)) < n {
-		return nil, errBadArg
-	}
-	if n > 1<<20 {
+	if n < 0 || p == "" || n > 1<<20 {
 		return nil, errBadArg
 	}
 	rs := []rune(s)
@@ -332,6 +243,69 @@ func pad(s string, n int64, p string, left bool) (types.Value, error) {
 		return string(fill) + s, nil
 	}
 	return s + string(fill), nil
+}
+
+// padBytes is pad on bytes.
+func padBytes(b []byte, n int64, p []byte, left bool) (types.Value, error) {
+	if n < 0 || len(p) == 0 || n > 1<<20 {
+		return nil, errBadArg
+	}
+	if int64(len(b)) >= n {
+		return append([]byte{}, b[:n]...), nil
+	}
+	fill := make([]byte, n-int64(len(b)))
+	for i := range fill {
+		fill[i] = p[i%len(p)]
+	}
+	if left {
+		return append(fill, b...), nil
+	}
+	return append(append([]byte{}, b...), fill...), nil
+}
+
+// subBytes is SUBSTRING on bytes: 1-based, a negative position counts from the end.
+func subBytes(b []byte, pos, length int32, hasLen bool) []byte {
+	n := int64(len(b))
+	var start int64
+	if pos < 0 {
+		start = max(n+int64(pos), 0)
+	} else {
+		start = max(min(int64(pos)-1, n), 0)
+	}
+	end := n
+	if hasLen {
+		end = max(min(start+int64(length), n), start)
+	}
+	return append([]byte{}, b[start:end]...)
+}
+
+// unescapeUTF16 reads CHR's string form: Java \uXXXX escapes (surrogate pairs combine);
+// other text is kept.
+func unescapeUTF16(s string) (string, bool) {
+	if len(s) < 6 || !strings.HasPrefix(s, `\u`) {
+		return "", false
+	}
+	var units []uint16
+	var b strings.Builder
+	flush := func() {
+		b.WriteString(string(utf16.Decode(units)))
+		units = units[:0]
+	}
+	for i := 0; i < len(s); {
+		if strings.HasPrefix(s[i:], `\u`) && i+6 <= len(s) {
+			if v, err := strconv.ParseUint(s[i+2:i+6], 16, 16); err == nil {
+				units = append(units, uint16(v))
+				i += 6
+				continue
+			}
+		}
+		flush()
+		r, size := utf8.DecodeRuneInString(s[i:])
+		b.WriteRune(r)
+		i += size
+	}
+	flush()
+	return b.String(), true
 }
 
 func stringFuncs(name string, opts Options) []overload {
@@ -397,26 +371,47 @@ func stringFuncs(name string, opts Options) []overload {
 			}},
 		}
 	case "CONCAT_WS":
-		return []overload{{params: []param{pStr, pStr}, variadic: true, nulls: true, ret: retT(s), call: func(a []types.Value, _ []types.Type) (types.Value, error) {
-			if a[0] == nil {
-				return nil, nil
-			}
-			var parts []string
-			for _, v := range a[1:] {
-				if v != nil {
-					parts = append(parts, v.(string))
+		// The separator comes first; a NULL separator gives NULL, NULL values are skipped.
+		return []overload{
+			{params: []param{pStr, pStr}, variadic: true, nulls: true, ret: retT(s), call: func(a []types.Value, _ []types.Type) (types.Value, error) {
+				if a[0] == nil {
+					return nil, nil
 				}
-			}
-			return strings.Join(parts, a[0].(string)), nil
-		}}}
+				var parts []string
+				for _, v := range a[1:] {
+					if v != nil {
+						parts = append(parts, v.(string))
+					}
+				}
+				return strings.Join(parts, a[0].(string)), nil
+			}},
+			{params: []param{pBytes, pBytes}, variadic: true, nulls: true, ret: retT(types.TBytes()), call: func(a []types.Value, _ []types.Type) (types.Value, error) {
+				if a[0] == nil {
+					return nil, nil
+				}
+				var parts [][]byte
+				for _, v := range a[1:] {
+					if v != nil {
+						parts = append(parts, v.([]byte))
+					}
+				}
+				return append([]byte{}, bytes.Join(parts, a[0].([]byte))...), nil
+			}},
+		}
 	case "SUBSTRING":
 		_ = opts // ksql.functions.substring.legacy.args is not supported: modern semantics only
 		return []overload{
-			{params: []param{pStr, pBigint}, ret: retT(s), call: func(a []types.Value, _ []types.Type) (types.Value, error) {
-				return substring(a[0].(string), a[1].(int64), 0, false), nil
+			{params: []param{pStr, pInt}, ret: retT(s), call: func(a []types.Value, _ []types.Type) (types.Value, error) {
+				return substring(a[0].(string), int64(a[1].(int32)), 0, false), nil
 			}},
-			{params: []param{pStr, pBigint, pBigint}, ret: retT(s), call: func(a []types.Value, _ []types.Type) (types.Value, error) {
-				return substring(a[0].(string), a[1].(int64), a[2].(int64), true), nil
+			{params: []param{pStr, pInt, pInt}, ret: retT(s), call: func(a []types.Value, _ []types.Type) (types.Value, error) {
+				return substring(a[0].(string), int64(a[1].(int32)), int64(a[2].(int32)), true), nil
+			}},
+			{params: []param{pBytes, pInt}, ret: retT(types.TBytes()), call: func(a []types.Value, _ []types.Type) (types.Value, error) {
+				return subBytes(a[0].([]byte), a[1].(int32), 0, false), nil
+			}},
+			{params: []param{pBytes, pInt, pInt}, ret: retT(types.TBytes()), call: func(a []types.Value, _ []types.Type) (types.Value, error) {
+				return subBytes(a[0].([]byte), a[1].(int32), a[2].(int32), true), nil
 			}},
 		}
 	case "INSTR":
@@ -455,11 +450,11 @@ func stringFuncs(name string, opts Options) []overload {
 			{params: []param{pStr, pStr}, ret: retT(types.TInt()), call: func(a []types.Value, _ []types.Type) (types.Value, error) {
 				return instr(a[0].(string), a[1].(string), 1, 1), nil
 			}},
-			{params: []param{pStr, pStr, pBigint}, ret: retT(types.TInt()), call: func(a []types.Value, _ []types.Type) (types.Value, error) {
-				return instr(a[0].(string), a[1].(string), a[2].(int64), 1), nil
+			{params: []param{pStr, pStr, pInt}, ret: retT(types.TInt()), call: func(a []types.Value, _ []types.Type) (types.Value, error) {
+				return instr(a[0].(string), a[1].(string), int64(a[2].(int32)), 1), nil
 			}},
-			{params: []param{pStr, pStr, pBigint, pBigint}, ret: retT(types.TInt()), call: func(a []types.Value, _ []types.Type) (types.Value, error) {
-				return instr(a[0].(string), a[1].(string), a[2].(int64), a[3].(int64)), nil
+			{params: []param{pStr, pStr, pInt, pInt}, ret: retT(types.TInt()), call: func(a []types.Value, _ []types.Type) (types.Value, error) {
+				return instr(a[0].(string), a[1].(string), int64(a[2].(int32)), int64(a[3].(int32))), nil
 			}},
 		}
 	case "REPLACE":
@@ -468,27 +463,58 @@ func stringFuncs(name string, opts Options) []overload {
 		}}}
 	case "LPAD", "RPAD":
 		left := name == "LPAD"
-		return []overload{{params: []param{pStr, pBigint, pStr}, ret: retT(s), call: func(a []types.Value, _ []types.Type) (types.Value, error) {
-			return pad(a[0].(string), a[1].(int64), a[2].(string), left)
-		}}}
+		return []overload{
+			{params: []param{pStr, pInt, pStr}, ret: retT(s), call: func(a []types.Value, _ []types.Type) (types.Value, error) {
+				return pad(a[0].(string), int64(a[1].(int32)), a[2].(string), left)
+			}},
+			{params: []param{pBytes, pInt, pBytes}, ret: retT(types.TBytes()), call: func(a []types.Value, _ []types.Type) (types.Value, error) {
+				return padBytes(a[0].([]byte), int64(a[1].(int32)), a[2].([]byte), left)
+			}},
+		}
 	case "SPLIT":
-		return []overload{{params: []param{pStr, pStr}, ret: retT(types.ArrayOf(s)), call: func(a []types.Value, _ []types.Type) (types.Value, error) {
-			str, sep := a[0].(string), a[1].(string)
-			var parts []string
-			if sep == "" {
-				for _, r := range str {
-					parts = append(parts, string(r))
+		// The delimiter is literal text; an empty one splits every character (byte).
+		return []overload{
+			{params: []param{pStr, pStr}, ret: retT(types.ArrayOf(s)), call: func(a []types.Value, _ []types.Type) (types.Value, error) {
+				str, sep := a[0].(string), a[1].(string)
+				var parts []string
+				switch {
+				case str == "":
+					parts = []string{""}
+				case sep == "":
+					for _, r := range str {
+						parts = append(parts, string(r))
+					}
+				default:
+					parts = strings.Split(str, sep)
 				}
-			} else {
-				parts = strings.Split(str, sep)
-			}
-			out := make([]types.Value, len(parts))
-			for i, p := range parts {
-				out[i] = p
-			}
-			return out, nil
-		}}}
+				out := make([]types.Value, len(parts))
+				for i, p := range parts {
+					out[i] = p
+				}
+				return out, nil
+			}},
+			{params: []param{pBytes, pBytes}, ret: retT(types.ArrayOf(types.TBytes())), call: func(a []types.Value, _ []types.Type) (types.Value, error) {
+				b, sep := a[0].([]byte), a[1].([]byte)
+				var parts [][]byte
+				switch {
+				case len(b) == 0:
+					parts = [][]byte{nil}
+				case len(sep) == 0:
+					for i := range b {
+						parts = append(parts, b[i:i+1])
+					}
+				default:
+					parts = bytes.Split(b, sep)
+				}
+				out := make([]types.Value, len(parts))
+				for i, p := range parts {
+					out[i] = append([]byte{}, p...)
+				}
+				return out, nil
+			}},
+		}
 	case "CHR":
+		// CHR(code point) or CHR('\\u004b').
 		return []overload{
 			{params: []param{pInt}, ret: retT(s), call: func(a []types.Value, _ []types.Type) (types.Value, error) {
 				r := rune(a[0].(int32))
@@ -496,6 +522,13 @@ func stringFuncs(name string, opts Options) []overload {
 					return nil, errBadArg
 				}
 				return string(r), nil
+			}},
+			{params: []param{pStr}, ret: retT(s), call: func(a []types.Value, _ []types.Type) (types.Value, error) {
+				out, ok := unescapeUTF16(a[0].(string))
+				if !ok {
+					return nil, nil
+				}
+				return out, nil
 			}},
 		}
 	case "ELT":
@@ -537,8 +570,8 @@ func stringFuncs(name string, opts Options) []overload {
 			{params: []param{pStr, pStr}, ret: retT(s), call: func(a []types.Value, _ []types.Type) (types.Value, error) {
 				return ex(a[1].(string), a[0].(string), 0)
 			}},
-			{params: []param{pStr, pStr, pBigint}, ret: retT(s), call: func(a []types.Value, _ []types.Type) (types.Value, error) {
-				return ex(a[1].(string), a[0].(string), a[2].(int64))
+			{params: []param{pStr, pStr, pInt}, ret: retT(s), call: func(a []types.Value, _ []types.Type) (types.Value, error) {
+				return ex(a[1].(string), a[0].(string), int64(a[2].(int32)))
 			}},
 		}
 	case "REGEXP_EXTRACT_ALL":
@@ -560,8 +593,8 @@ func stringFuncs(name string, opts Options) []overload {
 			{params: []param{pStr, pStr}, ret: retT(types.ArrayOf(s)), call: func(a []types.Value, _ []types.Type) (types.Value, error) {
 				return ex(a[1].(string), a[0].(string), 0)
 			}},
-			{params: []param{pStr, pStr, pBigint}, ret: retT(types.ArrayOf(s)), call: func(a []types.Value, _ []types.Type) (types.Value, error) {
-				return ex(a[1].(string), a[0].(string), a[2].(int64))
+			{params: []param{pStr, pStr, pInt}, ret: retT(types.ArrayOf(s)), call: func(a []types.Value, _ []types.Type) (types.Value, error) {
+				return ex(a[1].(string), a[0].(string), int64(a[2].(int32)))
 			}},
 		}
 	case "REGEXP_REPLACE":
@@ -677,14 +710,20 @@ func javaReplacement(r string) string {
 func nullFuncs(name string) []overload {
 	switch name {
 	case "IFNULL", "COALESCE":
-		return []overload{{params: []param{pAny}, variadic: true, nulls: true, ret: commonRet, call: func(a []types.Value, _ []types.Type) (types.Value, error) {
+		// The first non-NULL argument. IFNULL takes two; COALESCE one or more. All share
+		// one type (T, T...).
+		first := func(a []types.Value, _ []types.Type) (types.Value, error) {
 			for _, v := range a {
 				if v != nil {
 					return v, nil
 				}
 			}
 			return nil, nil
-		}}}
+		}
+		if name == "IFNULL" {
+			return []overload{{params: []param{pAny, pAny}, same: true, nulls: true, ret: commonRet, call: first}}
+		}
+		return []overload{{params: []param{pAny, pAny}, variadic: true, same: true, nulls: true, ret: commonRet, call: first}}
 	case "AS_VALUE":
 		// AS_VALUE(key column) copies a key column into the value; as an
 		// expression it is the identity.
@@ -692,7 +731,7 @@ func nullFuncs(name string) []overload {
 			return a[0], nil
 		}}}
 	case "NULLIF":
-		return []overload{{params: []param{pAny, pAny}, nulls: true, ret: retArg(0), call: func(a []types.Value, _ []types.Type) (types.Value, error) {
+		return []overload{{params: []param{pAny, pAny}, same: true, nulls: true, ret: retArg(0), call: func(a []types.Value, _ []types.Type) (types.Value, error) {
 			if a[0] != nil && a[1] != nil && types.Equal(a[0], a[1]) {
 				return nil, nil
 			}
@@ -721,6 +760,12 @@ func builtin(name string, opts Options) []overload {
 		return ovs
 	}
 	if ovs := encodeFuncs(name); ovs != nil {
+		return ovs
+	}
+	if ovs := geoFuncs(name); ovs != nil {
+		return ovs
+	}
+	if ovs := maskFuncs(name); ovs != nil {
 		return ovs
 	}
 	return timeFuncs(name)

@@ -353,7 +353,7 @@ func (c *compiler) compileCase(n *ast.Case, depth int) (*compiled, error) {
 			return nil, err
 		}
 		if operand != nil {
-			cmp, err := comparisonEval(ast.CmpEq, operand, cond, w.When)
+			cmp, err := comparisonEval(ast.CmpEq, operand, cond, w.When, false)
 			if err != nil {
 				return nil, err
 			}

@@ -1,14 +1,14 @@
 package expr
 
 import (
+	"sync"
 	"time"
 
 	"github.com/streamlite/streamlite/sql/types"
 )
 
-// The date/time formatting functions, with Java patterns
-// (types.JavaLayout). A pattern or text that does not parse gives NULL;
-// an optional last argument names a time zone (default UTC).
+// The date/time formatting functions take java.time patterns (javaPattern). A pattern or text
+// that does not parse gives NULL; an optional last argument names a time zone (default UTC).
 
 // zoneOf returns the location named by the optional time-zone argument.
 func zoneOf(a []types.Value, i int) (*time.Location, bool) {
@@ -19,32 +19,75 @@ func zoneOf(a []types.Value, i int) (*time.Location, bool) {
 	if !ok {
 		return nil, false
 	}
-	loc, err := time.LoadLocation(z)
+	loc, err := javaZone(z)
 	if err != nil {
 		return nil, false
 	}
 	return loc, true
 }
 
-func formatMillis(ms int64, pattern string, loc *time.Location) (types.Value, error) {
-	layout, err := types.JavaLayout(pattern)
-	if err != nil {
-		return nil, nil
-	}
-	return time.UnixMilli(ms).In(loc).Format(layout), nil
+// patternCache holds compiled patterns; patterns usually are literals, so it stays small,
+// and it stops growing at maxCachedPatterns for patterns read from data.
+var patternCache struct {
+	sync.Mutex
+	m map[string]*javaPattern
 }
 
-func parseMillis(s, pattern string, loc *time.Location) (int64, bool) {
-	layout, err := types.JavaLayout(pattern)
-	if err != nil {
-		return 0, false
+const maxCachedPatterns = 1000
+
+// javaPatternOf compiles pattern, through the cache.
+func javaPatternOf(pattern string) (*javaPattern, error) {
+	patternCache.Lock()
+	p, ok := patternCache.m[pattern]
+	patternCache.Unlock()
+	if ok {
+		return p, nil
 	}
-	t, err := time.ParseInLocation(layout, s, loc)
+	p, err := compileJavaPattern(pattern)
 	if err != nil {
-		return 0, false
+		return nil, err
 	}
-	return t.UnixMilli(), true
+	patternCache.Lock()
+	if patternCache.m == nil {
+		patternCache.m = map[string]*javaPattern{}
+	}
+	if len(patternCache.m) < maxCachedPatterns {
+		patternCache.m[pattern] = p
+	}
+	patternCache.Unlock()
+	return p, nil
 }
+
+// formatMillis formats epoch milliseconds in loc; have says which fields the value carries
+// (a pattern asking for others fails).
+func formatMillis(ms int64, pattern string, loc *time.Location, have fieldKind) (types.Value, error) {
+	p, err := javaPatternOf(pattern)
+	if err != nil {
+		return nil, err
+	}
+	s, err := p.format(time.UnixMilli(ms).In(loc), have)
+	if err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// parseMillis parses s with pattern into epoch milliseconds, in loc unless the text names a
+// zone; with tail set, text after the pattern is ignored. It also returns the kinds of field
+// the pattern reads.
+func parseMillis(s, pattern string, loc *time.Location, tail bool) (int64, fieldKind, error) {
+	p, err := javaPatternOf(pattern)
+	if err != nil {
+		return 0, 0, err
+	}
+	t, kinds, err := p.parse(s, loc, tail)
+	if err != nil {
+		return 0, 0, err
+	}
+	return t.UnixMilli(), kinds, nil
+}
+
+const allFields = dateField | timeField | zoneField
 
 func timeFormatFuncs(name string) []overload {
 	msFormat := func(ms func(types.Value) int64) func(a []types.Value, _ []types.Type) (types.Value, error) {
@@ -53,7 +96,7 @@ func timeFormatFuncs(name string) []overload {
 			if !ok {
 				return nil, nil
 			}
-			return formatMillis(ms(a[0]), a[1].(string), loc)
+			return formatMillis(ms(a[0]), a[1].(string), loc, allFields)
 		}
 	}
 	parse := func(conv func(int64) types.Value) func(a []types.Value, _ []types.Type) (types.Value, error) {
@@ -62,9 +105,9 @@ func timeFormatFuncs(name string) []overload {
 			if !ok {
 				return nil, nil
 			}
-			ms, ok := parseMillis(a[0].(string), a[1].(string), loc)
-			if !ok {
-				return nil, nil
+			ms, _, err := parseMillis(a[0].(string), a[1].(string), loc, false)
+			if err != nil {
+				return nil, err
 			}
 			return conv(ms), nil
 		}
@@ -92,30 +135,32 @@ func timeFormatFuncs(name string) []overload {
 			days = func(v types.Value) int64 { return int64(v.(int32)) }
 		}
 		return []overload{{params: p, ret: retT(types.TString()), call: func(a []types.Value, _ []types.Type) (types.Value, error) {
-			return formatMillis(days(a[0])*types.MsPerDay, a[1].(string), time.UTC)
+			return formatMillis(days(a[0])*types.MsPerDay, a[1].(string), time.UTC, dateField)
 		}}}
 	case "PARSE_DATE", "STRINGTODATE":
+		// A pattern with time fields fails ("Date format contains time field"). PARSE_DATE
+		// ignores text after the pattern ("2003-12-24-01-01" with yyyy-MM-dd is 2003-12-24).
 		ret := types.TDate()
 		conv := func(d int64) types.Value { return types.Date(d) }
 		if name == "STRINGTODATE" {
 			ret, conv = types.TInt(), func(d int64) types.Value { return int32(d) }
 		}
 		return []overload{{params: []param{pStr, pStr}, ret: retT(ret), call: func(a []types.Value, _ []types.Type) (types.Value, error) {
-			ms, ok := parseMillis(a[0].(string), a[1].(string), time.UTC)
-			if !ok {
-				return nil, nil
+			ms, kinds, err := parseMillis(a[0].(string), a[1].(string), time.UTC, name == "PARSE_DATE")
+			if err != nil || kinds&timeField != 0 {
+				return nil, errBadArg
 			}
 			return conv(floorDivMs(ms)), nil
 		}}}
 	case "FORMAT_TIME":
 		return []overload{{params: []param{pTime, pStr}, ret: retT(types.TString()), call: func(a []types.Value, _ []types.Type) (types.Value, error) {
-			return formatMillis(int64(a[0].(types.Time)), a[1].(string), time.UTC)
+			return formatMillis(int64(a[0].(types.Time)), a[1].(string), time.UTC, timeField)
 		}}}
 	case "PARSE_TIME":
 		return []overload{{params: []param{pStr, pStr}, ret: retT(types.TTime()), call: func(a []types.Value, _ []types.Type) (types.Value, error) {
-			ms, ok := parseMillis(a[0].(string), a[1].(string), time.UTC)
-			if !ok {
-				return nil, nil
+			ms, _, err := parseMillis(a[0].(string), a[1].(string), time.UTC, false)
+			if err != nil {
+				return nil, err
 			}
 			return types.Time(ms - floorDivMs(ms)*types.MsPerDay), nil
 		}}}
