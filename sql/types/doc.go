@@ -19,7 +19,7 @@
 //	TIMESTAMP  Timestamp (milliseconds since the Unix epoch, UTC)
 //	ARRAY      []Value
 //	STRUCT     Struct (field values in declaration order)
-//	MAP        not supported as a value in v1
+//	MAP        []Value of Struct{key, value} entries (HISTOGRAM's result; JSON writes an object)
 //
 // [Compare], [Equal] and [Hash] follow ksqlDB's comparison rules (numbers compare across
 // INTEGER/BIGINT/DECIMAL/DOUBLE after widening). [Cast] implements CAST, [Arith] the binary
