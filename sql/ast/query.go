@@ -9,7 +9,8 @@ type Query struct {
 	Window   *Window // nil when absent
 	Where    Expr    // nil when absent
 	GroupBy  []Expr
-	// PartitionBy holds the PARTITION BY expressions; empty when absent.
+	// PartitionBy holds the PARTITION BY expressions; nil when absent,
+	// empty but non-nil for PARTITION BY (), which planning rejects.
 	PartitionBy []Expr
 	Having      Expr // nil when absent
 	Emit        EmitKind

@@ -47,6 +47,8 @@ type aggQuery struct {
 	log *stateLog
 	// late counts records dropped because their windows had closed.
 	late atomic.Int64
+	// final is set for EMIT FINAL (final.go).
+	final *emitFinal
 }
 
 // Codes in aggQuery.out for the window bounds of a windowed select.
@@ -263,6 +265,11 @@ func (e *Engine) planAggregate(qa *ast.Query, q *query, scope *expr.Scope, sink 
 		}
 		aq.having = c
 	}
+	if qa.Emit == ast.EmitFinal {
+		if err := aq.planEmitFinal(qa, scope, opts); err != nil {
+			return err
+		}
+	}
 	aq.fields = len(valCols)
 	sink.Table = true
 	sink.Columns = append(keyCols, valCols...)
@@ -276,12 +283,16 @@ type windowedOut struct {
 	key        []types.Value
 	start, end int64         // end: session windows only
 	val        []types.Value // nil: a tombstone (HAVING failed, session merged)
+	// final marks an EMIT FINAL row, whose time is ts: the latest of its
+	// window's records.
+	final bool
+	ts    int64
 }
 
-// updateAll folds a record with timestamp ts into its group, in every
+// updateChanges folds a record with timestamp ts into its group, in every
 // window it falls in that is still open, and returns an output row per
-// updated window (one, unwindowed).
-func (aq *aggQuery) updateAll(row []types.Value, ts int64) ([]windowedOut, error) {
+// updated window (one, unwindowed): updateAll for EMIT CHANGES.
+func (aq *aggQuery) updateChanges(row []types.Value, ts int64) ([]windowedOut, error) {
 	if aq.session != nil {
 		return aq.updateSession(row, ts)
 	}

@@ -50,6 +50,9 @@ type Source struct {
 	// Partitions is the topic's partition count the WITH clause asked for,
 	// 0 when it did not.
 	Partitions int
+	// WindowType is SESSION, TUMBLING or HOPPING for a source whose keys
+	// are windowed (WITH WINDOW_TYPE), "" otherwise.
+	WindowType string
 }
 
 // keyColumns and valueColumns split the columns by namespace.

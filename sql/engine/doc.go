@@ -20,12 +20,21 @@
 // expr's expressions. A record that does not deserialize is skipped and
 // counted (Engine.Skipped), never stops a query.
 //
-// Stream-table INNER and LEFT joins look each stream record up in the
-// table as it stood when the record arrived; inner stream-stream joins
-// WITHIN a window buffer both sides by key and join each record with the
-// other side's records inside the window; key-to-key table-table joins
-// (INNER, LEFT, RIGHT, FULL OUTER with a synthetic ROWKEY) keep both
-// sides' rows and rewrite the joined row, or delete it, at each update.
+// Joins (join.go, joinplan.go, joinflow.go): stream-table INNER and LEFT
+// joins look each stream record up in the table as it stood when the
+// record arrived; stream-stream joins WITHIN a window (INNER, LEFT, RIGHT,
+// FULL OUTER) buffer both sides by key for the join's retention and join
+// each record with the other side's records inside the window, an
+// unmatched outer record joining nulls at once or, with a GRACE PERIOD,
+// once its window closes (joinstream.go); table-table joins (INNER, LEFT,
+// RIGHT, FULL OUTER) keep both sides' rows and rewrite the joined row, or
+// delete it, at each update, key to key or on a foreign key (joinfk.go).
+// An n-way join is a left-deep tree of these, each join's output feeding
+// the next as its left side. The result's key is the join key, named
+// after the first select item holding it (ksqlDB's order of preference),
+// or a synthetic ROWKEY; GROUP BY and PARTITION BY may follow a join
+// whose result is a stream. A sink WITH (TIMESTAMP=...) takes its record
+// times from that column (sinktime.go).
 //
 // Aggregations over a table (COUNT, SUM, COLLECT_LIST, AVG, STDDEV_*,
 // CORRELATION, HISTOGRAM, SUM_LIST) take a row's old value out of its group
@@ -35,8 +44,15 @@
 // Select items and HAVING may be any expression over aggregates and
 // grouping expressions (hidden aggregators feed them).
 //
-// Not planned yet: ATTR over a table, EMIT FINAL, outer stream-stream, table-table, foreign-key and n-way joins,
-// expiry of stream-stream join buffers (they grow with the input), INSERT VALUES, SHOW/DESCRIBE, and the Kafka-protocol
+// EMIT FINAL windowed aggregations write each window's row once, when
+// stream time closes it, as Kafka Streams' ON_WINDOW_CLOSE strategy does
+// (final.go). PARTITION BY re-keys on the input's columns, ksqlDB's way
+// (partition.go). A stream record with a null value goes through a
+// stateless query without WHERE as a null-valued record, and a null key
+// stays null.
+//
+// Not planned yet: ATTR over a table, joins of windowed sources, GROUP BY
+// over a table-table join, INSERT VALUES, SHOW/DESCRIBE, and the Kafka-protocol
 // runtime (consumer groups, changelog-backed state, transactions) that
 // `streamlite up` and `streamlite sql-server` will run.
 //

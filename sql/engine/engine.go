@@ -234,6 +234,9 @@ func (e *Engine) createSource(s *ast.CreateSource) error {
 	}
 	w := propsOf(s.Properties)
 	src := &Source{Name: s.Name, Table: s.Kind == ast.KindTable, IsSource: s.IsSource, WrapSingleValue: true}
+	if wt, ok := w.str("WINDOW_TYPE"); ok {
+		src.WindowType = strings.ToUpper(wt)
+	}
 	t, ok := w.str("KAFKA_TOPIC")
 	if !ok {
 		return statementErr("Missing required property \"KAFKA_TOPIC\" which has no default value.")

@@ -24,8 +24,11 @@ type query struct {
 	values []expr.Compiled
 	// agg is set for a GROUP BY query.
 	agg *aggQuery
-	// join is set for a join query; from is then its left side.
+	// join is set for a join query: its top join, the others nested on
+	// its left (join.go); from is then the first source.
 	join *joinQuery
+	// partition is set for a PARTITION BY query (partition.go).
+	partition *partitionPlan
 
 	// id names the query (CSAS_SINK_0, CTAS_..., INSERTQUERY_...).
 	id string
@@ -39,6 +42,44 @@ type query struct {
 	out func(topic string, r Record) error
 	// skipped counts input records that did not deserialize.
 	skipped atomic.Int64
+	// fromCodec and sinkCodec are from's and sink's serializers for the
+	// per-record path, built on first use.
+	fromCodec, sinkCodec *codec
+}
+
+// codec is a source's serializers and key column count, built once per
+// query rather than for every record.
+type codec struct {
+	src        *Source // the source it was built for
+	key, value *serde.Serde
+	keyCols    int
+}
+
+func newCodec(src *Source) (*codec, error) {
+	ks, err := src.keySerde()
+	if err != nil {
+		return nil, err
+	}
+	vs, err := src.valueSerde()
+	if err != nil {
+		return nil, err
+	}
+	return &codec{src: src, key: ks, value: vs, keyCols: len(src.keyColumns())}, nil
+}
+
+// codecFor returns *c when it was built for src, else builds it into *c:
+// a query's sources are complete before its first record, so the cache
+// only changes when the query's source itself does.
+func codecFor(c **codec, src *Source) (*codec, error) {
+	if *c != nil && (*c).src == src {
+		return *c, nil
+	}
+	nc, err := newCodec(src)
+	if err != nil {
+		return nil, err
+	}
+	*c = nc
+	return nc, nil
 }
 
 // createAsSelect runs CREATE STREAM|TABLE name [WITH] AS SELECT.
@@ -132,14 +173,11 @@ func lit(s string) *ast.Literal { return &ast.Literal{Kind: ast.LitString, Text:
 // formats.
 func (e *Engine) plan(qa *ast.Query, sink *Source, w withProps) (*query, error) {
 	if j, ok := qa.From.(*ast.Join); ok {
-		if qa.Window != nil || isAggregating(qa) || len(qa.PartitionBy) > 0 {
-			return nil, statementErr("joins with windows, aggregation or PARTITION BY are not supported yet")
-		}
 		q := &query{sink: sink}
 		if err := e.planJoin(j, qa, q, sink, expr.Options{Props: e.props}); err != nil {
 			return nil, err
 		}
-		return q, e.finishSink(sink, w, q.from)
+		return q, e.finishSink(sink, w, e.joinFormats(q))
 	}
 	ref, ok := qa.From.(*ast.SourceRef)
 	if !ok {
@@ -180,11 +218,17 @@ func (e *Engine) plan(qa *ast.Query, sink *Source, w withProps) (*query, error) 
 		if err := checkAggSource(from, q.agg.aggs); err != nil {
 			return nil, err
 		}
-		return q, e.finishSink(sink, w, from)
+		return q, e.finishSink(sink, e.rekeyedSinkProps(w, from, sink), from)
+	}
+	if qa.PartitionBy != nil {
+		if err := e.planPartitionBy(qa, q, from, qual, scope, sink, w, opts); err != nil {
+			return nil, err
+		}
+		return q, e.finishSink(sink, e.rekeyedSinkProps(w, from, sink), from)
 	}
 
 	// The select list, * expanded; the source's key columns pass through
-	// as the sink's key unless PARTITION BY re-keys.
+	// as the sink's key (PARTITION BY re-keys in partition.go).
 	type item struct {
 		name string
 		e    ast.Expr
@@ -219,10 +263,8 @@ func (e *Engine) plan(qa *ast.Query, sink *Source, w withProps) (*query, error) 
 		items = append(items, item{name, si.Expr})
 	}
 	keyNames := map[string]bool{}
-	if len(qa.PartitionBy) == 0 {
-		for _, k := range from.keyColumns() {
-			keyNames[k.Name] = true
-		}
+	for _, k := range from.keyColumns() {
+		keyNames[k.Name] = true
 	}
 	var keyCols, valCols []Column
 	seen := map[string]bool{}
@@ -243,39 +285,17 @@ func (e *Engine) plan(qa *ast.Query, sink *Source, w withProps) (*query, error) 
 		valCols = append(valCols, Column{Name: it.name, Type: c.Type()})
 		q.values = append(q.values, c)
 	}
-	if len(qa.PartitionBy) > 0 {
-		for _, pb := range qa.PartitionBy {
-			if l, ok := pb.(*ast.Literal); ok && l.Kind == ast.LitNull {
-				continue // PARTITION BY NULL: no key
-			}
-			c, err := expr.Compile(pb, scope, opts)
-			if err != nil {
-				return nil, statementErr("%v", err)
-			}
-			var name string
-			if cr, ok := pb.(*ast.ColumnRef); ok {
-				name = cr.Name
-			} else {
-				name = fmt.Sprintf("KSQL_COL_%d", generated)
-				generated++
-			}
-			keyCols = append(keyCols, Column{Name: name, Type: c.Type(), NS: NSKey})
-			q.keys = append(q.keys, c)
-			// A value column holding the new key leaves the value.
-			for i := 0; i < len(valCols); i++ {
-				if valCols[i].Name == name {
-					valCols = append(valCols[:i], valCols[i+1:]...)
-					q.values = append(q.values[:i], q.values[i+1:]...)
-					i--
-				}
-			}
-		}
-	} else if len(keyNames) > 0 && len(keyCols) == 0 {
+	// ksqlDB's new query planner lets a stream's projection drop its key.
+	if len(keyNames) > 0 && len(keyCols) == 0 && !(e.props["ksql.new.query.planner.enabled"] == "true" && !from.Table) {
 		names := make([]string, 0, len(keyNames))
 		for _, k := range from.keyColumns() {
 			names = append(names, k.Name)
 		}
-		return nil, statementErr("The query used to build `%s` must include the key columns %s in its projection (eg, SELECT %s...).", sink.Name, strings.Join(names, " and "), strings.Join(names, ", "))
+		what := "key column"
+		if len(names) > 1 {
+			what = "key columns"
+		}
+		return nil, statementErr("The query used to build `%s` must include the %s %s in its projection (eg, SELECT %s...).", sink.Name, what, strings.Join(names, " and "), strings.Join(names, ", "))
 	}
 	if len(valCols) == 0 {
 		return nil, statementErr("The projection contains no value columns.")
@@ -288,6 +308,9 @@ func (e *Engine) plan(qa *ast.Query, sink *Source, w withProps) (*query, error) 
 // source's) and checks they can hold its columns.
 func (e *Engine) finishSink(sink *Source, w withProps, from *Source) error {
 	if err := e.formats(sink, inherit(w, from)); err != nil {
+		return err
+	}
+	if err := sinkTimestamp(sink, w); err != nil {
 		return err
 	}
 	if _, err := sink.keySerde(); err != nil {
@@ -348,8 +371,8 @@ func (e *Engine) deliver(t string, r Record, depth int) error {
 	for _, q := range e.queries {
 		var err error
 		switch {
-		case q.join != nil && q.join.right.Topic == t && q.from.Topic != t:
-			err = e.processRight(q, r, depth)
+		case q.join != nil:
+			_, err = e.joinInput(q, t, r, depth)
 		case q.from.Topic == t:
 			err = e.process(q, r, depth)
 		}
@@ -365,14 +388,21 @@ func (e *Engine) process(q *query, r Record, depth int) error {
 	if q.from.Table && q.agg != nil {
 		return e.processTableAgg(q, r, depth)
 	}
-	if q.join != nil && q.join.tables {
-		return e.tableJoin(q, true, r, depth)
-	}
 	if q.from.Table && r.Value == nil {
 		// A table's tombstone deletes the row downstream too.
 		return e.tombstone(q, r, depth)
 	}
-	row, ok, err := e.decodeRow(q.from, r)
+	if q.from.Table && r.Key == nil && q.join == nil {
+		return nil // a table row needs a key: Kafka Streams drops it
+	}
+	if ok, err := e.streamTombstone(q, r, depth); ok || err != nil {
+		return err
+	}
+	c, err := codecFor(&q.fromCodec, q.from)
+	if err != nil {
+		return err
+	}
+	row, ok, err := decodeWith(c, q.from, r)
 	if err != nil {
 		return err
 	}
@@ -381,14 +411,6 @@ func (e *Engine) process(q *query, r Record, depth int) error {
 		return nil
 	}
 	r.Timestamp = row[len(q.from.Columns)].(int64) // ROWTIME: extracted, or the record's
-	if q.join != nil && q.join.streams {
-		return e.streamJoin(q, true, row, r, depth)
-	}
-	if q.join != nil {
-		if row, ok, err = q.join.joined(row); err != nil || !ok {
-			return err
-		}
-	}
 	return e.filterProject(q, row, r, depth)
 }
 
@@ -421,6 +443,9 @@ func (e *Engine) filterProject(q *query, row []types.Value, r Record, depth int)
 				out.Window = &Window{Start: o.start, End: o.end, Session: true}
 				out.Timestamp = o.end
 			}
+			if o.final {
+				out.Timestamp = o.ts
+			}
 			if err := e.emit(q, out, o.key, o.val, depth); err != nil {
 				return err
 			}
@@ -435,6 +460,9 @@ func (e *Engine) filterProject(q *query, row []types.Value, r Record, depth int)
 		}
 		keys[i] = v
 	}
+	if r.Key == nil && q.partition == nil && q.join == nil && !q.from.Table {
+		keys = nil // a null key passes through as null
+	}
 	vals := make([]types.Value, len(q.values))
 	for i, c := range q.values {
 		v, err := c.Eval(row)
@@ -448,14 +476,18 @@ func (e *Engine) filterProject(q *query, row []types.Value, r Record, depth int)
 
 // emit writes one output row of q for input record r.
 func (e *Engine) emit(q *query, r Record, keys, vals []types.Value, depth int) error {
-	ks, err := q.sink.keySerde()
+	if q.sink.TimestampColumn != "" && vals != nil {
+		ts, ok := sinkTime(q.sink, keys, vals)
+		if !ok {
+			return nil
+		}
+		r.Timestamp = ts
+	}
+	c, err := codecFor(&q.sinkCodec, q.sink)
 	if err != nil {
 		return err
 	}
-	vs, err := q.sink.valueSerde()
-	if err != nil {
-		return err
-	}
+	ks, vs := c.key, c.value
 	var kb, vb []byte
 	if len(keys) > 0 {
 		if kb, err = ks.Encode(keys); err != nil {
@@ -516,26 +548,31 @@ func (e *Engine) decodeRow(src *Source, r Record) ([]types.Value, bool, error) {
 	if r.Value == nil {
 		return nil, false, nil
 	}
-	ks, err := src.keySerde()
+	c, err := newCodec(src)
 	if err != nil {
 		return nil, false, err
 	}
-	vs, err := src.valueSerde()
-	if err != nil {
-		return nil, false, err
+	return decodeWith(c, src, r)
+}
+
+// decodeWith is decodeRow with src's codec c.
+func decodeWith(c *codec, src *Source, r Record) ([]types.Value, bool, error) {
+	if r.Value == nil {
+		return nil, false, nil
 	}
 	var keys []types.Value
-	if len(src.keyColumns()) > 0 {
+	var err error
+	if c.keyCols > 0 {
 		if r.Key == nil {
-			keys = make([]types.Value, len(src.keyColumns()))
-		} else if keys, err = ks.Decode(r.Key); err != nil {
+			keys = make([]types.Value, c.keyCols)
+		} else if keys, err = c.key.Decode(r.Key); err != nil {
 			if serde.IsDecodeError(err) {
 				return nil, false, nil
 			}
 			return nil, false, err
 		}
 	}
-	vals, err := vs.Decode(r.Value)
+	vals, err := c.value.Decode(r.Value)
 	if err != nil {
 		if serde.IsDecodeError(err) || errors.Is(err, serde.ErrDecode) {
 			return nil, false, nil

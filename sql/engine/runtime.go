@@ -59,8 +59,10 @@ func (x *Query) Sink() *Source { return x.q.sink }
 // Inputs are the topics the query reads, its FROM source's first.
 func (x *Query) Inputs() []string {
 	ts := []string{x.q.from.Topic}
-	if j := x.q.join; j != nil && j.right.Topic != x.q.from.Topic {
-		ts = append(ts, j.right.Topic)
+	for _, n := range x.q.join.nodes() {
+		if !slices.Contains(ts, n.right.Topic) {
+			ts = append(ts, n.right.Topic)
+		}
 	}
 	return ts
 }
@@ -108,8 +110,10 @@ func (x *Query) Process(topic string, r Record) error {
 		return errors.New("engine: Process before SetOutput")
 	}
 	switch {
-	case q.join != nil && q.join.right.Topic == topic && q.from.Topic != topic:
-		return x.e.processRight(q, r, 0)
+	case q.join != nil:
+		if ok, err := x.e.joinInput(q, topic, r, 0); ok || err != nil {
+			return err
+		}
 	case q.from.Topic == topic:
 		return x.e.process(q, r, 0)
 	}
@@ -153,7 +157,7 @@ func (e *Engine) checkUnused(src *Source) error {
 		if q.sink.Name == src.Name {
 			writers = append(writers, q.id)
 		}
-		if q.from.Name == src.Name || (q.join != nil && q.join.right.Name == src.Name) {
+		if q.from.Name == src.Name || slices.ContainsFunc(q.join.nodes(), func(n *joinQuery) bool { return n.right.Name == src.Name }) {
 			readers = append(readers, q.id)
 		}
 	}

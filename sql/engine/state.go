@@ -29,25 +29,33 @@ const (
 	stJoinShown  = 'w' // joinQuery.shown
 	stLeftBuf    = 'a' // joinQuery.leftBuf
 	stRightBuf   = 'b' // joinQuery.rightBuf
+	stPendLeft   = 'p' // joinQuery.pendLeft
+	stPendRight  = 'q' // joinQuery.pendRight
+	stJoinTimes  = 'J' // joinQuery.times
+	stFKIndex    = 'f' // joinQuery.fkIndex
 )
 
 // stateKey names one bucket: a kind and either a hash or, for
-// string-keyed maps, a string.
+// string-keyed maps, a string. node numbers the join of an n-way join the
+// bucket belongs to (0: the query's top join; see joinQuery.nodes).
 type stateKey struct {
 	kind byte
 	h    uint64
 	s    string
+	node uint8
 }
 
 // stateLog collects the buckets changed since the last flush. A nil
-// stateLog (driver mode) records nothing.
+// stateLog (driver mode) records nothing. The joins of an n-way join
+// share one dirty set through a stateLog each, with their node number.
 type stateLog struct {
 	dirty map[stateKey]struct{}
+	node  uint8
 }
 
 func (l *stateLog) touch(kind byte, h uint64) {
 	if l != nil {
-		l.dirty[stateKey{kind: kind, h: h}] = struct{}{}
+		l.dirty[stateKey{kind: kind, h: h, node: l.node}] = struct{}{}
 	}
 }
 
@@ -57,12 +65,17 @@ func (l *stateLog) touchString(kind byte, s string) {
 	}
 }
 
-// encode is the changelog key of k.
+// encode is the changelog key of k: the kind, then the string or the
+// hash, then the node when it is not 0.
 func (k stateKey) encode() []byte {
 	if k.kind == stTableRows {
 		return append([]byte{k.kind}, k.s...)
 	}
-	return binary.BigEndian.AppendUint64([]byte{k.kind}, k.h)
+	b := binary.BigEndian.AppendUint64([]byte{k.kind}, k.h)
+	if k.node != 0 {
+		b = append(b, k.node)
+	}
+	return b
 }
 
 func decodeStateKey(b []byte) (stateKey, error) {
@@ -74,10 +87,12 @@ func decodeStateKey(b []byte) (stateKey, error) {
 		k.s = string(b[1:])
 		return k, nil
 	}
-	if len(b) != 9 {
+	if len(b) == 10 && b[9] != 0 {
+		k.node = b[9]
+	} else if len(b) != 9 {
 		return stateKey{}, fmt.Errorf("state key of kind %q is %d bytes, want 9", k.kind, len(b))
 	}
-	k.h = binary.BigEndian.Uint64(b[1:])
+	k.h = binary.BigEndian.Uint64(b[1:9])
 	return k, nil
 }
 
@@ -90,8 +105,8 @@ func (q *query) enableState() {
 	if q.agg != nil {
 		q.agg.log = q.state
 	}
-	if q.join != nil {
-		q.join.log = q.state
+	for i, n := range q.join.nodes() {
+		n.log = &stateLog{dirty: q.state.dirty, node: uint8(i)}
 	}
 }
 
@@ -117,7 +132,7 @@ func (q *query) flushState(fn func(key, value []byte) error) error {
 // encodeBucket encodes the bucket k names, nil when it is empty.
 func (q *query) encodeBucket(k stateKey) ([]byte, error) {
 	var w stateWriter
-	aq, jq := q.agg, q.join
+	aq, jq := q.agg, q.joinNode(k.node)
 	switch k.kind {
 	case stGroups:
 		gs := aq.state[k.h]
@@ -154,12 +169,8 @@ func (q *query) encodeBucket(k stateKey) ([]byte, error) {
 		w.row(c.row)
 	case stStreamTime:
 		w.varint(aq.streamTime)
-	case stJoinTable, stJoinLeft:
-		m := jq.table
-		if k.kind == stJoinLeft {
-			m = jq.leftRows
-		}
-		rows := m[k.h]
+	case stJoinTable, stJoinLeft, stFKIndex:
+		rows := jq.rowMap(k.kind)[k.h]
 		if len(rows) == 0 {
 			return nil, nil
 		}
@@ -174,12 +185,8 @@ func (q *query) encodeBucket(k stateKey) ([]byte, error) {
 			return nil, nil
 		}
 		w.row(ks)
-	case stLeftBuf, stRightBuf:
-		m := jq.leftBuf
-		if k.kind == stRightBuf {
-			m = jq.rightBuf
-		}
-		rows := m[k.h]
+	case stLeftBuf, stRightBuf, stPendLeft, stPendRight:
+		rows := jq.bufMap(k.kind)[k.h]
 		if len(rows) == 0 {
 			return nil, nil
 		}
@@ -188,6 +195,11 @@ func (q *query) encodeBucket(k stateKey) ([]byte, error) {
 			w.value(r.key)
 			w.row(r.row)
 			w.varint(r.ts)
+		}
+	case stJoinTimes:
+		t := jq.times
+		for _, v := range []int64{t.left, t.right, t.stream, t.minPending, t.swept} {
+			w.varint(v)
 		}
 	default:
 		return nil, fmt.Errorf("unknown state kind %q", k.kind)
@@ -202,7 +214,7 @@ func (q *query) restoreState(key, value []byte) error {
 	if err != nil {
 		return err
 	}
-	aq, jq := q.agg, q.join
+	aq, jq := q.agg, q.joinNode(k.node)
 	needAgg := k.kind == stGroups || k.kind == stSessions || k.kind == stTableRows || k.kind == stStreamTime
 	if (needAgg && aq == nil) || (!needAgg && jq == nil) {
 		return fmt.Errorf("state entry of kind %q does not belong to query %s", k.kind, q.id)
@@ -249,11 +261,8 @@ func (q *query) restoreState(key, value []byte) error {
 		if value != nil {
 			aq.streamTime = r.varint()
 		}
-	case stJoinTable, stJoinLeft:
-		m := jq.table
-		if k.kind == stJoinLeft {
-			m = jq.leftRows
-		}
+	case stJoinTable, stJoinLeft, stFKIndex:
+		m := jq.rowMap(k.kind)
 		if value == nil {
 			delete(m, k.h)
 			break
@@ -269,11 +278,8 @@ func (q *query) restoreState(key, value []byte) error {
 			break
 		}
 		jq.shown[k.h] = r.row()
-	case stLeftBuf, stRightBuf:
-		m := jq.leftBuf
-		if k.kind == stRightBuf {
-			m = jq.rightBuf
-		}
+	case stLeftBuf, stRightBuf, stPendLeft, stPendRight:
+		m := jq.bufMap(k.kind)
 		if value == nil {
 			delete(m, k.h)
 			break
@@ -283,6 +289,12 @@ func (q *query) restoreState(key, value []byte) error {
 			rows[i] = bufRow{key: r.value(), row: r.row(), ts: r.varint()}
 		}
 		m[k.h] = rows
+	case stJoinTimes:
+		if value == nil {
+			jq.times = newJoinTimes()
+			break
+		}
+		jq.times = joinTimes{left: r.varint(), right: r.varint(), stream: r.varint(), minPending: r.varint(), swept: r.varint()}
 	default:
 		return fmt.Errorf("unknown state kind %q", k.kind)
 	}
@@ -303,13 +315,8 @@ func (q *query) resetState() {
 		clear(aq.tableRows)
 		aq.streamTime = 0
 	}
-	if jq := q.join; jq != nil {
-		for _, m := range []map[uint64][]joinRow{jq.table, jq.leftRows} {
-			clear(m)
-		}
-		clear(jq.shown)
-		clear(jq.leftBuf)
-		clear(jq.rightBuf)
+	for _, jq := range q.join.nodes() {
+		jq.resetState()
 	}
 	if q.state != nil {
 		clear(q.state.dirty)

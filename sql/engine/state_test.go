@@ -120,11 +120,14 @@ func TestStateRestore(t *testing.T) {
 		{"tumbling", []string{stream, `CREATE TABLE A AS SELECT NAME, COUNT(*) C, COLLECT_SET(NAME) N FROM S WINDOW TUMBLING (SIZE 10 SECONDS, GRACE PERIOD 5 SECONDS) GROUP BY NAME HAVING COUNT(*) < 4;`}, inputs},
 		{"hopping", []string{stream, `CREATE TABLE A AS SELECT NAME, MAX(V) M, WINDOWSTART WS FROM S WINDOW HOPPING (SIZE 10 SECONDS, ADVANCE BY 5 SECONDS) GROUP BY NAME;`}, inputs},
 		{"session", []string{stream, `CREATE TABLE A AS SELECT NAME, COUNT(*) C, SUM(V) SV FROM S WINDOW SESSION (2 SECONDS) GROUP BY NAME;`}, inputs},
+		{"tumbling emit final", []string{stream, `CREATE TABLE A AS SELECT NAME, COUNT(*) C, MAX(V) M FROM S WINDOW TUMBLING (SIZE 3 SECONDS, GRACE PERIOD 1 SECOND) GROUP BY NAME HAVING COUNT(*) < 3 EMIT FINAL;`}, inputs},
+		{"session emit final", []string{stream, `CREATE TABLE A AS SELECT NAME, COUNT(*) C, SUM(V) SV FROM S WINDOW SESSION (5 SECONDS, GRACE PERIOD 1 SECOND) GROUP BY NAME EMIT FINAL;`}, inputs},
 		{"table aggregate", []string{table, `CREATE TABLE A AS SELECT L, COUNT(*) C FROM T GROUP BY L;`}, inputs},
 		{"stream-table join", []string{stream, table, `CREATE STREAM J AS SELECT S.ID, NAME, L FROM S LEFT JOIN T ON S.ID = T.ID;`}, inputs},
 		{"stream-stream join", []string{stream, stream2, `CREATE STREAM J AS SELECT S.ID, NAME, L FROM S JOIN S2 WITHIN 5 SECONDS ON S.ID = S2.ID;`}, inputs},
 		{"table-table join", []string{`CREATE TABLE T1 (ID INT PRIMARY KEY, NAME STRING, V INT) WITH (kafka_topic='s', key_format='JSON', value_format='JSON');`, table, `CREATE TABLE J AS SELECT T1.ID, NAME, L FROM T1 LEFT JOIN T ON T1.ID = T.ID;`}, inputs},
 	}
+	scenarios = append(scenarios, joinStateScenarios(stream, stream2, table, inputs)...)
 	for _, sc := range scenarios {
 		t.Run(sc.name, func(t *testing.T) {
 			want := runScenario(t, sc, map[string][]byte{}, 0, len(sc.inputs))

@@ -84,6 +84,11 @@ func (p *parser) groupingList(clause string) []ast.Expr {
 			}
 		}) {
 			if len(list) == 0 {
+				if clause == "PARTITION BY" {
+					// ksqlDB rejects it when planning, not as a syntax error:
+					// an empty, non-nil list says so.
+					return []ast.Expr{}
+				}
 				p.failPlain(at, clause+" requires at least one expression")
 			}
 			return list

@@ -150,6 +150,20 @@ func TestJoins(t *testing.T) {
 	}
 }
 
+// TestEmptyPartitionBy checks PARTITION BY () parses to an empty, non-nil
+// list: ksqlDB rejects it when planning ("PARTITION BY requires at least
+// one expression"), as a statement error rather than a syntax error.
+func TestEmptyPartitionBy(t *testing.T) {
+	st, err := ParseStatement("SELECT * FROM x PARTITION BY ()")
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := st.(*ast.Select).Query
+	if q.PartitionBy == nil || len(q.PartitionBy) != 0 {
+		t.Errorf("PartitionBy = %#v, want empty and non-nil", q.PartitionBy)
+	}
+}
+
 func TestOtherStatements(t *testing.T) {
 	tests := []struct {
 		sql  string
@@ -259,7 +273,7 @@ func TestErrors(t *testing.T) {
 		{"SELECT * FROM x\nGROUP BY a, (b, c);", 2, 15, "line 2:15: Syntax Error\nmissing ')' at ','"},
 		{"SELECT * FROM x WHERE a IN ( )", 1, 30, "Syntax Error"},
 		{"SELECT * FROM x PARTITION BY a AND b", 1, 32, "Syntax Error"},
-		{"SELECT * FROM x PARTITION BY ()", 1, 30, "PARTITION BY requires at least one expression"},
+		{"SELECT * FROM x GROUP BY ()", 1, 26, "GROUP BY requires at least one expression"},
 		{"SELECT 'abc FROM x", 1, 8, "unterminated quoted text"},
 		{"SELECT a = b = c FROM x", 1, 14, "Syntax Error"},
 		{"SELECT # FROM x", 1, 8, "token recognition error at: '#'"},
