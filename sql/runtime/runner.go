@@ -85,6 +85,16 @@ func (r *runner) stop() {
 	}
 }
 
+// txnLinger is how long the query's producer lets a partition's batch
+// fill before sending it. Every record goes out inside a transaction, and
+// End flushes at once whatever the linger, so lingering adds no latency:
+// a batch is sent when it is full, when the producer's buffer is (franz-go
+// stops lingering then) or at End. Without it the producer sent whatever
+// it had whenever it could while the transaction was being processed:
+// many small produce requests (each a sync on a durable broker) competing
+// with the query for CPU.
+const txnLinger = time.Second
+
 // resetOffset is where the query starts reading a partition it has no
 // committed offset for: ksqlDB's auto.offset.reset, latest by default.
 func (r *runner) resetOffset() kgo.Offset {
@@ -106,7 +116,7 @@ func (r *runner) run(ctx context.Context) error {
 		kgo.FetchIsolationLevel(kgo.ReadCommitted()),
 		kgo.ConsumeResetOffset(r.resetOffset()),
 		kgo.TransactionTimeout(30 * time.Second),
-		kgo.ProducerLinger(0),
+		kgo.ProducerLinger(txnLinger),
 	}, r.extra...)
 	sess, err := kgo.NewGroupTransactSession(opts...)
 	if err != nil {
@@ -126,6 +136,7 @@ func (r *runner) run(ctx context.Context) error {
 		}
 	}
 	windowed, session := r.q.Windowed()
+	changelog := r.changelogTopic()
 	var (
 		produceErr error
 		errMu      sync.Mutex
@@ -183,7 +194,7 @@ func (r *runner) run(ctx context.Context) error {
 		}
 		if procErr == nil {
 			procErr = r.q.FlushState(func(k, v []byte) error {
-				sess.Produce(ctx, &kgo.Record{Topic: r.changelogTopic(), Key: k, Value: v}, promise)
+				sess.Produce(ctx, &kgo.Record{Topic: changelog, Key: k, Value: v}, promise)
 				return nil
 			})
 		}

@@ -21,8 +21,7 @@ func encodeJSON(row []types.Value, o Options) ([]byte, error) {
 		if i > 0 {
 			buf.WriteByte(',')
 		}
-		name, _ := json.Marshal(c.Name)
-		buf.Write(name)
+		buf.Write(appendJSONString(buf.AvailableBuffer(), c.Name))
 		buf.WriteByte(':')
 		if err := writeJSON(&buf, row[i], c.Type); err != nil {
 			return nil, fmt.Errorf("column %s: %w", c.Name, err)
@@ -33,6 +32,10 @@ func encodeJSON(row []types.Value, o Options) ([]byte, error) {
 }
 
 func writeJSON(buf *bytes.Buffer, v types.Value, t types.Type) error {
+	if b, ok := appendJSONScalar(buf.AvailableBuffer(), v); ok {
+		buf.Write(b)
+		return nil
+	}
 	j, err := ToJSONValue(v, t)
 	if err != nil {
 		return err
@@ -46,14 +49,17 @@ func writeJSON(buf *bytes.Buffer, v types.Value, t types.Type) error {
 }
 
 func decodeJSON(b []byte, o Options) ([]types.Value, error) {
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.UseNumber()
-	var j any
-	if err := dec.Decode(&j); err != nil {
-		return nil, decodeErr("invalid JSON: %v", err)
-	}
-	if dec.More() {
-		return nil, decodeErr("invalid JSON: trailing data")
+	j, ok := parseJSON(b)
+	if !ok {
+		// The Decoder refuses it too, and says why.
+		dec := json.NewDecoder(bytes.NewReader(b))
+		dec.UseNumber()
+		if err := dec.Decode(&j); err != nil {
+			return nil, decodeErr("invalid JSON: %v", err)
+		}
+		if dec.More() {
+			return nil, decodeErr("invalid JSON: trailing data")
+		}
 	}
 	if j == nil {
 		return nil, nil
