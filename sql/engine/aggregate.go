@@ -33,6 +33,10 @@ type aggQuery struct {
 	streamTime int64
 	// evictedAt is the stream time of the last eviction of closed windows.
 	evictedAt int64
+	// oldestStart is, when oldestKnown, a lower bound of the window
+	// starts in state: eviction scans only once it may have closed.
+	oldestStart int64
+	oldestKnown bool
 	// tableRows holds, for an aggregation over a table, each source row's
 	// last contribution by the row's key bytes.
 	tableRows map[string]tableContribution
@@ -364,6 +368,9 @@ func (aq *aggQuery) update(row []types.Value, start int64) (key, val []types.Val
 	}
 	if gs == nil {
 		gs = &groupState{key: key, start: start, accs: make([]any, len(aq.aggs))}
+		if aq.oldestKnown && start < aq.oldestStart {
+			aq.oldestStart = start
+		}
 		aq.state[h] = append(aq.state[h], gs)
 	}
 	aq.log.touch(stGroups, h)

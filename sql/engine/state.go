@@ -222,6 +222,7 @@ func (q *query) restoreState(key, value []byte) error {
 	r := stateReader{b: value}
 	switch k.kind {
 	case stGroups:
+		aq.oldestKnown = false
 		if value == nil {
 			delete(aq.state, k.h)
 			break
@@ -311,6 +312,7 @@ func (q *query) restoreState(key, value []byte) error {
 func (q *query) resetState() {
 	if aq := q.agg; aq != nil {
 		clear(aq.state)
+		aq.oldestKnown = false
 		clear(aq.sessions)
 		clear(aq.tableRows)
 		aq.streamTime = 0
@@ -612,16 +614,25 @@ func (aq *aggQuery) evictClosed() {
 		return
 	}
 	aq.evictedAt = aq.streamTime
-	if w := aq.window; w != nil {
+	if w := aq.window; w != nil && (!aq.oldestKnown || aq.oldestStart+w.size+w.grace <= aq.streamTime) {
+		oldest := int64(math.MaxInt64)
 		for h, gs := range aq.state {
-			kept := make([]*groupState, 0, len(gs))
-			for _, g := range gs {
+			var kept []*groupState // allocated only when something goes
+			for i, g := range gs {
 				if g.start+w.size+w.grace > aq.streamTime {
-					kept = append(kept, g)
+					oldest = min(oldest, g.start)
+					if kept != nil {
+						kept = append(kept, g)
+					}
+				} else if kept == nil {
+					kept = append(make([]*groupState, 0, len(gs)), gs[:i]...)
 				}
 			}
-			aq.replaceGroups(h, gs, kept)
+			if kept != nil {
+				aq.replaceGroups(h, gs, kept)
+			}
 		}
+		aq.oldestStart, aq.oldestKnown = oldest, true
 	}
 	if sw := aq.session; sw != nil {
 		// A record is taken when ts+gap+grace >= stream time, and joins
@@ -658,7 +669,7 @@ func (aq *aggQuery) evictClosed() {
 	}
 }
 
-// replaceGroups sets bucket h to kept if it differs from old.
+// replaceGroups sets bucket h to kept, which is shorter than old.
 func (aq *aggQuery) replaceGroups(h uint64, old, kept []*groupState) {
 	if len(kept) == len(old) {
 		return
