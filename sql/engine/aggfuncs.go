@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 	"slices"
@@ -465,7 +466,7 @@ func (ag aggregator) mergeBySeq(a, b any) any {
 	la, _ := a.([]types.Value)
 	lb, _ := b.([]types.Value)
 	out := append(slices.Clone(la), lb...)
-	slices.SortStableFunc(out, func(x, y types.Value) int { return cmp3(seq(x), seq(y)) })
+	slices.SortStableFunc(out, func(x, y types.Value) int { return cmp.Compare(seq(x), seq(y)) })
 	if len(out) > ag.n {
 		if latest {
 			out = out[len(out)-ag.n:]
@@ -487,14 +488,4 @@ func (ag aggregator) resultBySeq(acc any) types.Value {
 		out[i] = structField(e, 1)
 	}
 	return out
-}
-
-func cmp3(a, b int64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }

@@ -64,19 +64,10 @@ func (e *Engine) joinLeafRecord(q *query, b *joinQuery, r Record, depth int) err
 	if r.Value == nil {
 		return nil // a stream's null value joins nothing
 	}
-	c, err := codecFor(&q.fromCodec, q.from)
-	if err != nil {
+	row, ok, err := e.decodeInput(q, &r)
+	if err != nil || !ok {
 		return err
 	}
-	row, ok, err := decodeWith(c, q.from, r)
-	if err != nil {
-		return err
-	}
-	if !ok {
-		e.skip(q)
-		return nil
-	}
-	r.Timestamp = row[len(q.from.Columns)].(int64) // ROWTIME: extracted, or the record's
 	return e.joinLeft(q, b, nil, row, r, depth)
 }
 

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"cmp"
 	"math"
 	"slices"
 
@@ -224,7 +225,7 @@ func (n *joinQuery) closed() []closedRow {
 	slices.SortStableFunc(out, func(a, b closedRow) int {
 		switch {
 		case a.ts != b.ts:
-			return cmpInt(a.ts, b.ts)
+			return cmp.Compare(a.ts, b.ts)
 		case a.isLeft != b.isLeft:
 			if a.isLeft {
 				return 1
@@ -285,16 +286,6 @@ func (n *joinQuery) sweep() {
 			}
 		}
 	}
-}
-
-func cmpInt(a, b int64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // compareKeys orders join keys: by value where they compare, else by

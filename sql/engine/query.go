@@ -398,20 +398,31 @@ func (e *Engine) process(q *query, r Record, depth int) error {
 	if ok, err := e.streamTombstone(q, r, depth); ok || err != nil {
 		return err
 	}
-	c, err := codecFor(&q.fromCodec, q.from)
-	if err != nil {
+	row, ok, err := e.decodeInput(q, &r)
+	if err != nil || !ok {
 		return err
 	}
-	row, ok, err := decodeWith(c, q.from, r)
+	return e.filterProject(q, row, r, depth)
+}
+
+// decodeInput deserializes r as a row of q's FROM source and sets its
+// timestamp to the row's ROWTIME (extracted, or the record's); ok=false
+// for a record that does not deserialize, which is counted and skipped.
+func (e *Engine) decodeInput(q *query, r *Record) (row []types.Value, ok bool, err error) {
+	c, err := codecFor(&q.fromCodec, q.from)
 	if err != nil {
-		return err
+		return nil, false, err
+	}
+	row, ok, err = decodeWith(c, q.from, *r)
+	if err != nil {
+		return nil, false, err
 	}
 	if !ok {
 		e.skip(q)
-		return nil
+		return nil, false, nil
 	}
-	r.Timestamp = row[len(q.from.Columns)].(int64) // ROWTIME: extracted, or the record's
-	return e.filterProject(q, row, r, depth)
+	r.Timestamp = row[len(q.from.Columns)].(int64)
+	return row, true, nil
 }
 
 // filterProject applies q's WHERE to row and writes the projected output.
