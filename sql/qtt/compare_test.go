@@ -89,6 +89,12 @@ func TestNormalizeSchema(t *testing.T) {
 	if a != b {
 		t.Errorf("%q != %q", a, b)
 	}
+	if NormalizeSchema("ID INT KEY, M MAP<STRING,INT>") != NormalizeSchema("ID INTEGER PRIMARY KEY, M MAP<STRING, INTEGER>") {
+		t.Error("INT and INTEGER, KEY and PRIMARY KEY should compare equal")
+	}
+	if NormalizeSchema("ID INT KEY, V INT") == NormalizeSchema("ID INT KEY, V INTEGER KEY") {
+		t.Error("a key and a value column should differ")
+	}
 	if NormalizeSchema("ID INT KEY") == NormalizeSchema("ID BIGINT KEY") {
 		t.Error("different types normalized equal")
 	}

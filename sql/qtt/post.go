@@ -16,7 +16,10 @@ const internalTopicPrefix = "_confluent-ksql-"
 
 // NormalizeSchema canonicalizes a column-list schema string for comparison:
 // backticks are dropped, runs of white space become one space, and spaces
-// next to ',', '(', ')', '<' and '>' are removed. Case is kept.
+// next to ',', '(', ')', '<' and '>' are removed. Case is kept. The two
+// spellings ksqlDB's runner reads as one are made one: the type INT is
+// INTEGER, and a PRIMARY KEY column is a KEY column (the runner parses
+// both schemas into the same logical schema before comparing).
 func NormalizeSchema(s string) string {
 	s = strings.ReplaceAll(s, "`", "")
 	s = strings.Join(strings.Fields(s), " ")
@@ -24,8 +27,13 @@ func NormalizeSchema(s string) string {
 		s = strings.ReplaceAll(s, " "+p, p)
 		s = strings.ReplaceAll(s, p+" ", p)
 	}
-	return s
+	s = intType.ReplaceAllString(s, "${1}INTEGER")
+	return strings.ReplaceAll(s, " PRIMARY KEY", " KEY")
 }
+
+// intType matches the type name INT where a type stands: after a column
+// name's space, or after '<' or ','.
+var intType = regexp.MustCompile(`([ <,])INT\b`)
 
 // CheckPost checks a case's post-conditions against the engine and returns
 // the problems found (nil when all hold). Sources are checked through
