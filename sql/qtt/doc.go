@@ -31,4 +31,10 @@
 // Each run has a time limit (Options.Timeout, 10 s by default). Engines must
 // honour the context they are given; a run that overstays its limit is
 // reported as a timeout and abandoned.
+//
+// RunRest does the same for ksqlDB's REST query-validation tests (RQTT,
+// the rest-query-validation-tests/ folder) against a server behind
+// ksqlDB's REST API, plugged in as a RestEngine made by a RestFactory; its
+// doc gives the order of a run and how responses and expected errors are
+// scored. Its report has the same shape, its lines starting with "RQTT".
 package qtt

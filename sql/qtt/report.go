@@ -113,10 +113,17 @@ func pct(part, whole int) string {
 //
 // where CASES counts runs (a case expanded by its format/config matrix
 // counts once per run), skipped runs included, and PCT has one decimal.
+// Every summary line starts with the report's Suite ("QTT" when empty);
+// the post-conditions line is left out of a report of another suite in
+// which no run had post-conditions.
 func (r Report) Print(w io.Writer) error {
 	bw := bufio.NewWriter(w)
 	s := r.Summary()
-	fmt.Fprintf(bw, "QTT cases from %s: %d runs in %d files\n", r.Dir, s.Runs, r.Files)
+	suite := r.Suite
+	if suite == "" {
+		suite = "QTT"
+	}
+	fmt.Fprintf(bw, "%s cases from %s: %d runs in %d files\n", suite, r.Dir, s.Runs, r.Files)
 	for _, res := range r.Results {
 		switch res.Status {
 		case StatusPass:
@@ -143,12 +150,14 @@ func (r Report) Print(w io.Writer) error {
 	for _, g := range r.ByCategory() {
 		fmt.Fprintf(bw, "  %-24s %4d/%-4d passed (%s%%)\n", g.Name, g.Passed, g.Runs, pct(g.Passed, g.Runs))
 	}
-	fmt.Fprintf(bw, "QTT status: %d pass, %d fail, %d error, %d timeout, %d skipped\n",
-		s.Passed, s.Failed, s.Errors, s.Timeouts, s.Skipped)
-	fmt.Fprintf(bw, "QTT negative: lenient %d/%d (%s%%), strict %d/%d (%s%%)\n",
-		s.Lenient, s.Negative, pct(s.Lenient, s.Negative), s.Strict, s.Negative, pct(s.Strict, s.Negative))
-	fmt.Fprintf(bw, "QTT post-conditions: %d/%d passed (%s%%)\n", s.PostPassed, s.PostChecked, pct(s.PostPassed, s.PostChecked))
-	fmt.Fprintf(bw, "QTT total: %d/%d passed (%s%%)\n", s.Passed, s.Runs, pct(s.Passed, s.Runs))
+	fmt.Fprintf(bw, "%s status: %d pass, %d fail, %d error, %d timeout, %d skipped\n",
+		suite, s.Passed, s.Failed, s.Errors, s.Timeouts, s.Skipped)
+	fmt.Fprintf(bw, "%s negative: lenient %d/%d (%s%%), strict %d/%d (%s%%)\n",
+		suite, s.Lenient, s.Negative, pct(s.Lenient, s.Negative), s.Strict, s.Negative, pct(s.Strict, s.Negative))
+	if suite == "QTT" || s.PostChecked > 0 {
+		fmt.Fprintf(bw, "%s post-conditions: %d/%d passed (%s%%)\n", suite, s.PostPassed, s.PostChecked, pct(s.PostPassed, s.PostChecked))
+	}
+	fmt.Fprintf(bw, "%s total: %d/%d passed (%s%%)\n", suite, s.Passed, s.Runs, pct(s.Passed, s.Runs))
 	return bw.Flush()
 }
 

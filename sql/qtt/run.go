@@ -83,8 +83,11 @@ type Result struct {
 	Elapsed time.Duration
 }
 
-// Report is the outcome of a Run.
+// Report is the outcome of a Run (or a RunRest).
 type Report struct {
+	// Suite names the corpus in the printed summary lines: "QTT" when
+	// empty, "RQTT" for RunRest.
+	Suite string
 	// Dir is the case directory that was read.
 	Dir string
 	// Files is the number of case files read.
@@ -168,6 +171,14 @@ func Run(ctx context.Context, dir string, factory Factory, opts Options) (Report
 // abandonGrace after its deadline is reported as a timeout and left to
 // finish on its own.
 func runWithLimit(ctx context.Context, spec RunSpec, factory Factory, limit time.Duration, res Result) Result {
+	return limitRun(ctx, limit, res, func(rctx context.Context, r Result) Result {
+		return execute(rctx, spec, factory, r)
+	})
+}
+
+// limitRun runs exec on its own goroutine under a deadline of limit, with
+// res as the result to fill in; see runWithLimit.
+func limitRun(ctx context.Context, limit time.Duration, res Result, exec func(context.Context, Result) Result) Result {
 	start := time.Now()
 	rctx, cancel := context.WithTimeout(ctx, limit)
 	defer cancel()
@@ -181,7 +192,7 @@ func runWithLimit(ctx context.Context, spec RunSpec, factory Factory, limit time
 				done <- r
 			}
 		}()
-		done <- execute(rctx, spec, factory, r)
+		done <- exec(rctx, r)
 	}()
 	var out Result
 	select {
