@@ -1,7 +1,7 @@
 // Package sqlcli is `streamlite sql` and `streamlite sql-server`: the SQL
-// client that runs a file of statements against a ksqlDB-compatible REST
-// server (ours or ksqlDB), and the SQL server that runs persistent queries
-// beside any Kafka cluster.
+// client against a ksqlDB-compatible REST server (ours or ksqlDB), either
+// the interactive shell (shell.go) or a file of statements (-f), and the SQL
+// server that runs persistent queries beside any Kafka cluster.
 package sqlcli
 
 import (
@@ -28,21 +28,26 @@ import (
 
 // NewCommand returns `streamlite sql`.
 func NewCommand() *cobra.Command {
-	var server, file string
+	var server, file, output string
 	cmd := &cobra.Command{
 		Use:   "sql",
-		Short: "Run SQL statements against the SQL server (ksqlDB-compatible)",
-		Long: `Run a file of SQL statements (-f) against the SQL server that ` + "`streamlite up`" + ` runs on
-http://127.0.0.1:8088, or any ksqlDB-compatible server (--server). Statements run in order;
-SET and UNSET apply to the statements after them. The first failing statement stops the run
-with its line and column, and the command exits non-zero.`,
+		Short: "SQL shell, or a file of statements, against the SQL server (ksqlDB-compatible)",
+		Long: `Open the SQL shell on the SQL server that ` + "`streamlite up`" + ` runs on http://127.0.0.1:8088,
+or any ksqlDB-compatible server (--server): ksqlDB's CLI in shape, with a ksql> prompt,
+statements ending in ';', history (~/.streamlite/sql_history, or $STREAMLITE_SQL_HISTORY), TAB
+completion from the server's catalog, and push queries printed live until Ctrl-C. The shell sets
+auto.offset.reset to 'earliest' for its session. Type 'help' in it for its commands.
+
+With -f, run a file of SQL statements instead. Statements run in order; SET and UNSET apply to
+the statements after them. The first failing statement stops the run with its line and column,
+and the command exits non-zero.`,
 		Args: cobra.NoArgs,
 		PreRunE: func(cmd *cobra.Command, _ []string) error {
 			return clientflags.ApplyEnv(cmd)
 		},
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if file == "" {
-				return errors.New("the interactive shell is not built yet: run a file of statements with -f FILE (- for stdin)")
+				return runShell(cmd, server, output)
 			}
 			var src []byte
 			var err error
@@ -60,6 +65,7 @@ with its line and column, and the command exits non-zero.`,
 	}
 	cmd.Flags().StringVar(&server, "server", "http://"+rest.DefaultAddr, "SQL server URL (env STREAMLITE_SERVER)")
 	cmd.Flags().StringVarP(&file, "file", "f", "", "file of statements to run (- for stdin)")
+	cmd.Flags().StringVar(&output, "output", "table", "how the shell prints results: table, changelog (+/- rows) or json")
 	return cmd
 }
 
