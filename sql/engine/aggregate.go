@@ -53,6 +53,9 @@ type aggQuery struct {
 	late atomic.Int64
 	// final is set for EMIT FINAL (final.go).
 	final *emitFinal
+	// recordTime is the time of the record update and retract fold in;
+	// groupTime, after them, the changed group's ts.
+	recordTime, groupTime int64
 }
 
 // Codes in aggQuery.out for the window bounds of a windowed select.
@@ -80,6 +83,9 @@ type groupState struct {
 	// shown is true while the group's last output was a row (it passed
 	// HAVING), so a later failure deletes it with a tombstone.
 	shown bool
+	// ts is the latest time of the group's records: Kafka Streams times
+	// an aggregate's output by the max of its inputs' times.
+	ts int64
 }
 
 // aggregator is one aggregate function of the select list.
@@ -287,10 +293,11 @@ type windowedOut struct {
 	key        []types.Value
 	start, end int64         // end: session windows only
 	val        []types.Value // nil: a tombstone (HAVING failed, session merged)
-	// final marks an EMIT FINAL row, whose time is ts: the latest of its
-	// window's records.
-	final bool
-	ts    int64
+	// final marks an EMIT FINAL row, timed a changed group's row
+	// (update), whose time is ts: the latest of its window's or group's
+	// records.
+	final, timed bool
+	ts           int64
 }
 
 // updateChanges folds a record with timestamp ts into its group, in every
@@ -300,12 +307,13 @@ func (aq *aggQuery) updateChanges(row []types.Value, ts int64) ([]windowedOut, e
 	if aq.session != nil {
 		return aq.updateSession(row, ts)
 	}
+	aq.recordTime = ts
 	if aq.window == nil {
 		key, val, ok, err := aq.update(row, 0)
 		if err != nil || !ok {
 			return nil, err
 		}
-		return []windowedOut{{key: key, val: val}}, nil
+		return []windowedOut{{key: key, val: val, ts: aq.groupTime, timed: true}}, nil
 	}
 	if ts > aq.streamTime {
 		aq.streamTime = ts
@@ -328,7 +336,7 @@ func (aq *aggQuery) updateChanges(row []types.Value, ts int64) ([]windowedOut, e
 			return nil, err
 		}
 		if ok {
-			out = append(out, windowedOut{key: key, start: s, val: val})
+			out = append(out, windowedOut{key: key, start: s, val: val, ts: aq.groupTime, timed: true})
 		}
 	}
 	if !updated {
@@ -374,6 +382,8 @@ func (aq *aggQuery) update(row []types.Value, start int64) (key, val []types.Val
 		aq.state[h] = append(aq.state[h], gs)
 	}
 	aq.log.touch(stGroups, h)
+	gs.ts = max(gs.ts, aq.recordTime)
+	aq.groupTime = gs.ts
 	for i, ag := range aq.aggs {
 		var v types.Value
 		if ag.arg != nil {
@@ -586,6 +596,7 @@ func (e *Engine) processTableAgg(q *query, r Record, depth int) error {
 	}
 	k := string(r.Key)
 	aq.log.touchString(stTableRows, k)
+	aq.recordTime = r.Timestamp
 	// row is the new value's contribution: nil for a tombstone, an
 	// undecodable value (skipped) or a row WHERE drops.
 	var row []types.Value
@@ -619,7 +630,9 @@ func (e *Engine) processTableAgg(q *query, r Record, depth int) error {
 			return &Error{Phase: PhaseRuntime, Msg: err.Error()}
 		}
 		if ok && !same {
-			if err := e.emit(q, r, key, val, depth); err != nil {
+			out := r
+			out.Timestamp = aq.groupTime
+			if err := e.emit(q, out, key, val, depth); err != nil {
 				return err
 			}
 		}
@@ -638,6 +651,7 @@ func (e *Engine) processTableAgg(q *query, r Record, depth int) error {
 		return nil
 	}
 	aq.tableRows[k] = tableContribution{row: row}
+	r.Timestamp = aq.groupTime
 	return e.emit(q, r, key, val, depth)
 }
 
@@ -664,6 +678,8 @@ func (aq *aggQuery) retract(row []types.Value) (key, val []types.Value, ok bool,
 		return nil, nil, false, nil
 	}
 	aq.log.touch(stGroups, h)
+	gs.ts = max(gs.ts, aq.recordTime)
+	aq.groupTime = gs.ts
 	for i, ag := range aq.aggs {
 		var v types.Value
 		if ag.arg != nil {

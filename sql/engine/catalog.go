@@ -53,6 +53,9 @@ type Source struct {
 	// WindowType is SESSION, TUMBLING or HOPPING for a source whose keys
 	// are windowed (WITH WINDOW_TYPE), "" otherwise.
 	WindowType string
+	// WindowSize is a TUMBLING or HOPPING source's WINDOW_SIZE in ms, 0
+	// when not given (window ends then come with the records).
+	WindowSize int64
 }
 
 // keyColumns and valueColumns split the columns by namespace.

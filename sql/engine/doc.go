@@ -51,11 +51,23 @@
 // stateless query without WHERE as a null-valued record, and a null key
 // stays null.
 //
+// Transient queries (transient.go, pull.go, projection.go) are the
+// SELECTs a client runs: PlanTransient plans one; a push query (EMIT
+// CHANGES) turns each record the caller feeds Transient.Process into rows,
+// aggregating, windowing and joining with the persistent operators
+// planned with a row hook instead of a sink; a pull query answers
+// PullRows from a materialized table's topic (latest row per key) or a
+// stream's records, refusing what ksqlDB's pull planner refuses (key
+// lookups, range and table scans per ksql.query.pull.*.enabled).
+// InsertValues (insertvalues.go) turns INSERT INTO ... VALUES into the
+// record to write.
+//
 // Not planned yet: ATTR over a table, joins of windowed sources, GROUP BY
-// over a table-table join, INSERT VALUES, SHOW/DESCRIBE, and the Kafka-protocol
+// over a table-table join, SHOW/DESCRIBE, and the Kafka-protocol
 // runtime (consumer groups, changelog-backed state, transactions) that
 // `streamlite up` and `streamlite sql-server` will run.
 //
 // TestQTT runs the conformance corpus against it (go test ./sql/engine/ -run
-// QTT -v; STREAMLITE_QTT_DIR names another corpus of the same layout).
+// QTT -v; STREAMLITE_QTT_DIR names another corpus of the same layout), and
+// TestRQTTEngine the REST cases against the transient-query API.
 package engine

@@ -237,6 +237,9 @@ func (e *Engine) createSource(s *ast.CreateSource) error {
 	if wt, ok := w.str("WINDOW_TYPE"); ok {
 		src.WindowType = strings.ToUpper(wt)
 	}
+	if ws, ok := w.str("WINDOW_SIZE"); ok {
+		src.WindowSize = windowSizeMillis(ws)
+	}
 	t, ok := w.str("KAFKA_TOPIC")
 	if !ok {
 		return statementErr("Missing required property \"KAFKA_TOPIC\" which has no default value.")

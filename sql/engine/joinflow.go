@@ -251,6 +251,9 @@ func (e *Engine) projectEmit(q *query, row []types.Value, r Record, depth int) e
 
 // tombstoneKeys writes a tombstone for keys of q's sink.
 func (e *Engine) tombstoneKeys(q *query, keys []types.Value, r Record, depth int) error {
+	if q.rows != nil {
+		return q.rows(r, keys, nil)
+	}
 	c, err := codecFor(&q.sinkCodec, q.sink)
 	if err != nil {
 		return err

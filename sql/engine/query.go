@@ -40,6 +40,9 @@ type query struct {
 	// out receives the query's output records in runtime mode; nil in
 	// driver mode, where they go to the in-memory topics.
 	out func(topic string, r Record) error
+	// rows, set for a transient push query (transient.go), receives each
+	// output row before encoding: vals nil for a deletion.
+	rows func(r Record, keys, vals []types.Value) error
 	// skipped counts input records that did not deserialize.
 	skipped atomic.Int64
 	// fromCodec and sinkCodec are from's and sink's serializers for the
@@ -84,6 +87,9 @@ func codecFor(c **codec, src *Source) (*codec, error) {
 
 // createAsSelect runs CREATE STREAM|TABLE name [WITH] AS SELECT.
 func (e *Engine) createAsSelect(s *ast.CreateAsSelect) error {
+	if s.Query.HasLimit {
+		return statementErr("CREATE %s AS SELECT statements don't support LIMIT clause.", s.Kind)
+	}
 	if _, ok := e.sources[s.Name]; ok && !s.OrReplace {
 		if s.IfNotExists {
 			return nil
@@ -241,9 +247,7 @@ func (e *Engine) plan(qa *ast.Query, sink *Source, w withProps) (*query, error) 
 				return nil, statementErr("Source %s not found.", all.Qualifier)
 			}
 			for _, c := range from.Columns {
-				if c.NS == NSHeaders || c.NS == NSHeader {
-					continue
-				}
+				// Header columns too: ksqlDB's * copies them as values.
 				items = append(items, item{c.Name, &ast.ColumnRef{Name: c.Name}})
 			}
 			continue
@@ -454,7 +458,7 @@ func (e *Engine) filterProject(q *query, row []types.Value, r Record, depth int)
 				out.Window = &Window{Start: o.start, End: o.end, Session: true}
 				out.Timestamp = o.end
 			}
-			if o.final {
+			if o.final || o.timed {
 				out.Timestamp = o.ts
 			}
 			if err := e.emit(q, out, o.key, o.val, depth); err != nil {
@@ -487,6 +491,9 @@ func (e *Engine) filterProject(q *query, row []types.Value, r Record, depth int)
 
 // emit writes one output row of q for input record r.
 func (e *Engine) emit(q *query, r Record, keys, vals []types.Value, depth int) error {
+	if q.rows != nil {
+		return q.rows(r, keys, vals)
+	}
 	if q.sink.TimestampColumn != "" && vals != nil {
 		ts, ok := sinkTime(q.sink, keys, vals)
 		if !ok {

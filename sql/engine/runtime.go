@@ -48,7 +48,10 @@ func (e *Engine) Sources() []*Source {
 func (e *Engine) Props() map[string]string { return maps.Clone(e.props) }
 
 // SetProps replaces the session properties.
-func (e *Engine) SetProps(p map[string]string) { e.props = maps.Clone(p) }
+func (e *Engine) SetProps(p map[string]string) {
+	e.props = map[string]string{}
+	maps.Copy(e.props, p)
+}
 
 // ID is the query's id, such as CSAS_PAGEVIEWS_0.
 func (x *Query) ID() string { return x.q.id }
@@ -178,4 +181,26 @@ func WindowedKey(key []byte, w *Window) []byte {
 		out = binary.BigEndian.AppendUint64(out, uint64(w.End))
 	}
 	return binary.BigEndian.AppendUint64(out, uint64(w.Start))
+}
+
+// SplitWindowedKey splits key bytes WindowedKey wrote into the key and
+// its window: for a time window the last 8 bytes are its start (End is
+// left 0; a Transient fills it in from the window size), for a session
+// the last 16 its end and then its start. ok is false when b is too
+// short to hold them.
+func SplitWindowedKey(b []byte, session bool) (key []byte, w *Window, ok bool) {
+	if session {
+		if len(b) < 16 {
+			return nil, nil, false
+		}
+		n := len(b) - 16
+		end := int64(binary.BigEndian.Uint64(b[n:]))
+		start := int64(binary.BigEndian.Uint64(b[n+8:]))
+		return b[:n:n], &Window{Start: start, End: end, Session: true}, true
+	}
+	if len(b) < 8 {
+		return nil, nil, false
+	}
+	n := len(b) - 8
+	return b[:n:n], &Window{Start: int64(binary.BigEndian.Uint64(b[n:]))}, true
 }

@@ -97,6 +97,16 @@ func (aq *aggQuery) updateSession(row []types.Value, ts int64) ([]windowedOut, e
 	if err != nil {
 		return nil, err
 	}
+	if aq.having != nil {
+		// A new session failing HAVING was never written: nothing to delete.
+		pass, err := aq.having.Eval(aq.postRow(g.key, merged.accs))
+		if err != nil {
+			return nil, err
+		}
+		if pass != true {
+			return out, nil
+		}
+	}
 	return append(out, windowedOut{key: g.key, start: merged.start, end: merged.end, val: val}), nil
 }
 

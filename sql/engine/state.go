@@ -145,6 +145,7 @@ func (q *query) encodeBucket(k stateKey) ([]byte, error) {
 			w.varint(g.start)
 			w.row(g.accs)
 			w.bool(g.shown)
+			w.varint(g.ts)
 		}
 	case stSessions:
 		sgs := aq.sessions[k.h]
@@ -232,6 +233,7 @@ func (q *query) restoreState(key, value []byte) error {
 			g := &groupState{key: r.row(), start: r.varint()}
 			g.accs = r.row()
 			g.shown = r.bool()
+			g.ts = r.varint()
 			gs[i] = g
 		}
 		aq.state[k.h] = gs
