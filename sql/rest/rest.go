@@ -17,6 +17,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"runtime/debug"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -46,6 +47,7 @@ type Handler struct {
 	service string
 	log     *slog.Logger
 	mux     *http.ServeMux
+	push    pushQueries
 }
 
 // NewHandler returns a Handler for the SQL service serviceID.
@@ -57,6 +59,11 @@ func NewHandler(serviceID string, log *slog.Logger) *Handler {
 	h.mux.HandleFunc("POST /ksql", h.ksql)
 	h.mux.HandleFunc("GET /info", h.info)
 	h.mux.HandleFunc("GET /healthcheck", h.health)
+	h.mux.HandleFunc("POST /query", h.query)
+	h.mux.HandleFunc("POST /query-stream", h.queryStream)
+	h.mux.HandleFunc("POST /close-query", h.closeQuery)
+	h.mux.HandleFunc("POST /inserts-stream", h.insertsStream)
+	h.mux.HandleFunc("GET /status", h.status)
 	return h
 }
 
@@ -66,8 +73,21 @@ func (h *Handler) SetServer(srv *runtime.Server) {
 	close(h.ready)
 }
 
-// ServeHTTP implements http.Handler.
-func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.mux.ServeHTTP(w, r) }
+// ServeHTTP implements http.Handler. A panic while serving a request is
+// logged and answered with a 500 in ksqlDB's error shape (when nothing
+// was written yet) instead of a dropped connection.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	defer func() {
+		if v := recover(); v != nil {
+			if v == http.ErrAbortHandler {
+				panic(v)
+			}
+			h.log.Error("sql: panic serving a request", "path", r.URL.Path, "panic", v, "stack", string(debug.Stack()))
+			writeError(w, http.StatusInternalServerError, codeServer, "generic_error", fmt.Sprintf("internal error: %v", v), "")
+		}
+	}()
+	h.mux.ServeHTTP(w, r)
+}
 
 // server waits for the runtime.
 func (h *Handler) server(ctx context.Context) (*runtime.Server, error) {
@@ -158,7 +178,9 @@ func (h *Handler) ksql(w http.ResponseWriter, r *http.Request) {
 	}
 	out := make([]any, 0, len(results))
 	for _, res := range results {
-		out = append(out, entity(res))
+		if res.Kind != runtime.ResultNone {
+			out = append(out, entity(res))
+		}
 	}
 	writeJSON(w, http.StatusOK, out)
 }

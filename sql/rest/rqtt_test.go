@@ -31,10 +31,8 @@ import (
 )
 
 // rqttFloor is the number of developer-corpus RQTT runs that pass at this
-// commit: before POST /query and INSERT VALUES exist, only 5 negative
-// cases (lenient passes on INSERT VALUES being refused). Raise it as they
-// land.
-const rqttFloor = 5
+// commit; the test fails below it.
+const rqttFloor = 215
 
 // rqttParallel is how many runs go at once: each has its own broker,
 // SQL server and HTTP server, and spends most of its time waiting on

@@ -180,6 +180,7 @@ const (
 	ResultQueries                      // SHOW QUERIES
 	ResultProperties                   // SHOW PROPERTIES
 	ResultSource                       // DESCRIBE
+	ResultNone                         // nothing to show (INSERT VALUES)
 )
 
 // Result is the outcome of one statement.
@@ -290,6 +291,13 @@ func (s *Server) execute(ctx context.Context, st ast.Statement, props map[string
 		return s.show(st, props)
 	case *ast.Describe:
 		return s.describe(st)
+	case *ast.InsertValues:
+		if err := s.Insert(ctx, st.Source(), props); err != nil {
+			return Result{}, err
+		}
+		return Result{Kind: ResultNone}, nil
+	case *ast.Select:
+		return Result{}, ksqlErr("The following statement types should be issued to the websocket endpoint '/query':\n\t* PRINT\n\t* SELECT")
 	case *ast.CreateSource, *ast.CreateAsSelect, *ast.InsertInto, *ast.DropSource, *ast.Terminate:
 	default:
 		return Result{}, fmt.Errorf("statement not supported by the SQL server yet: %s", firstLine(st.Source()))

@@ -45,7 +45,11 @@ func Serve(addr string, brokers []string, serviceID string, log *slog.Logger) (*
 		return nil, fmt.Errorf("SQL server: listening on %s: %w", addr, err)
 	}
 	h := rest.NewHandler(serviceID, log)
-	s := &Service{ln: ln, http: &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}}
+	// HTTP/1.1 and cleartext HTTP/2, as ksqlDB serves both.
+	var protocols http.Protocols
+	protocols.SetHTTP1(true)
+	protocols.SetUnencryptedHTTP2(true)
+	s := &Service{ln: ln, http: &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, Protocols: &protocols}}
 	ctx, cancel := context.WithCancel(context.Background())
 	s.cancel = cancel
 	s.wg.Add(2)

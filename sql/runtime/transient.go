@@ -1,0 +1,246 @@
+package runtime
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"strings"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/streamlite/streamlite/sql/engine"
+	"github.com/streamlite/streamlite/sql/types"
+)
+
+// Select is a planned SELECT for a client: a pull query, answered at once
+// from the table's topic, or a push query, streamed until the client
+// leaves or its LIMIT is reached. Neither is persisted.
+type Select struct {
+	// ID names the query (transient_<SOURCE>_<n>), for /close-query.
+	ID string
+	// Header is ksqlDB's schema line: "`ID` STRING KEY, `COUNT` BIGINT".
+	Header  string
+	Columns []engine.Column
+	// Pull is true for a pull query.
+	Pull bool
+	// Limit is the LIMIT, 0 for none; HasLimit tells LIMIT 0 from none.
+	Limit    int
+	HasLimit bool
+
+	t      *engine.Transient
+	srv    *Server
+	props  map[string]string
+	stream bool // a pull query over a stream (a scan): ends with "Query Completed"
+}
+
+// Final messages that end a query's rows.
+const (
+	FinalLimitReached  = "Limit Reached"
+	FinalQueryComplete = "Query Completed"
+)
+
+// Prepare plans a SELECT statement with session properties props.
+func (s *Server) Prepare(text string, props map[string]string) (*Select, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t, err := s.eng.PlanTransient(text, props)
+	if err != nil {
+		return nil, err
+	}
+	sel := &Select{
+		Header: t.Header(), Columns: t.Columns(), Pull: t.Pull(), Limit: t.Limit(), HasLimit: t.HasLimit(),
+		t: t, srv: s, props: props,
+	}
+	src := "QUERY"
+	for _, in := range t.Inputs() {
+		if so := s.eng.SourceForTopic(in); so != nil {
+			if src == "QUERY" {
+				src = so.Name
+			}
+			if sel.Pull && !so.Table {
+				sel.stream = true
+			}
+		}
+	}
+	sel.ID = fmt.Sprintf("transient_%s_%d", src, rand.Uint64()%1_000_000_000_000)
+	return sel, nil
+}
+
+// record converts a consumed record for the engine, splitting a windowed
+// key into the key and its window.
+func (sel *Select) record(kr *kgo.Record) engine.Record {
+	r := engine.Record{Key: kr.Key, Value: kr.Value, Timestamp: kr.Timestamp.UnixMilli(), Partition: kr.Partition, Offset: kr.Offset}
+	for _, h := range kr.Headers {
+		r.Headers = append(r.Headers, engine.Header{Key: h.Key, Value: h.Value})
+	}
+	if windowed, kind := sel.t.InputWindowed(kr.Topic); windowed && kr.Key != nil {
+		if k, w, ok := engine.SplitWindowedKey(kr.Key, kind == "SESSION"); ok {
+			r.Key, r.Window = k, w
+		}
+	}
+	return r
+}
+
+// PullRows answers a pull query: it reads the source's topics, read_committed,
+// up to their ends as of now, and returns the rows and the final message
+// ("" when none is due).
+func (sel *Select) PullRows(ctx context.Context) ([][]types.Value, string, error) {
+	if !sel.Pull {
+		return nil, "", errors.New("not a pull query")
+	}
+	s := sel.srv
+	var recs []engine.Record
+	for _, topic := range sel.t.Inputs() {
+		rs, err := s.readAll(ctx, topic)
+		if err != nil {
+			return nil, "", err
+		}
+		for _, kr := range rs {
+			recs = append(recs, sel.record(kr))
+		}
+	}
+	rows, err := sel.t.PullRows(recs)
+	if err != nil {
+		return nil, "", err
+	}
+	final := ""
+	switch {
+	case sel.HasLimit && len(rows) >= sel.Limit:
+		rows, final = rows[:sel.Limit], FinalLimitReached
+	case sel.stream:
+		final = FinalQueryComplete
+	}
+	return rows, final, nil
+}
+
+// readAll reads every record of topic, read_committed, up to the ends the
+// partitions have when it starts.
+func (s *Server) readAll(ctx context.Context, topic string) ([]*kgo.Record, error) {
+	ends, err := s.adm.ListEndOffsets(ctx, topic)
+	if err != nil {
+		return nil, fmt.Errorf("end offsets of %s: %w", topic, err)
+	}
+	want := map[int32]int64{}
+	starts := map[int32]kgo.Offset{}
+	ends.Each(func(o kadm.ListedOffset) {
+		if o.Err == nil && o.Offset > 0 {
+			want[o.Partition] = o.Offset
+			starts[o.Partition] = kgo.NewOffset().AtStart()
+		}
+	})
+	if len(want) == 0 {
+		return nil, nil
+	}
+	cl, err := kgo.NewClient(append([]kgo.Opt{
+		kgo.SeedBrokers(s.cfg.Brokers...),
+		kgo.ConsumePartitions(map[string]map[int32]kgo.Offset{topic: starts}),
+		kgo.FetchIsolationLevel(kgo.ReadCommitted()),
+		kgo.KeepControlRecords(),
+	}, s.cfg.ClientOpts...)...)
+	if err != nil {
+		return nil, err
+	}
+	defer cl.Close()
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	var out []*kgo.Record
+	for len(want) > 0 {
+		fs := cl.PollFetches(ctx)
+		if err := ctx.Err(); err != nil {
+			return nil, fmt.Errorf("reading %s: %w", topic, err)
+		}
+		for _, fe := range fs.Errors() {
+			return nil, fmt.Errorf("reading %s: %w", topic, fe.Err)
+		}
+		fs.EachRecord(func(r *kgo.Record) {
+			end, ok := want[r.Partition]
+			if !ok || r.Offset >= end {
+				return
+			}
+			if !r.Attrs.IsControl() {
+				out = append(out, r)
+			}
+			if r.Offset+1 >= end {
+				delete(want, r.Partition)
+			}
+		})
+	}
+	return out, nil
+}
+
+// Push runs a push query until ctx ends, the LIMIT is reached or emit
+// fails, calling emit for each row (tombstone: a table row's deletion). It reads the source topics from the
+// start when props say auto.offset.reset=earliest, else from their ends,
+// as a plain consumer (no group, nothing committed), with a small fetch
+// buffer so that many push queries stay cheap. It returns the final
+// message: FinalLimitReached, or "" when ctx ended.
+func (sel *Select) Push(ctx context.Context, emit func(row []types.Value, tombstone bool) error) (string, error) {
+	if sel.Pull {
+		return "", errors.New("not a push query")
+	}
+	if sel.HasLimit && sel.Limit == 0 {
+		return FinalLimitReached, nil
+	}
+	s := sel.srv
+	start := kgo.NewOffset().AtEnd()
+	if strings.EqualFold(sel.props["auto.offset.reset"], "earliest") || strings.EqualFold(sel.props["ksql.streams.auto.offset.reset"], "earliest") {
+		start = kgo.NewOffset().AtStart()
+	}
+	cl, err := kgo.NewClient(append([]kgo.Opt{
+		kgo.SeedBrokers(s.cfg.Brokers...),
+		kgo.ConsumeTopics(sel.t.Inputs()...),
+		kgo.ConsumeResetOffset(start),
+		kgo.FetchIsolationLevel(kgo.ReadCommitted()),
+		kgo.FetchMaxBytes(1 << 20),
+		kgo.FetchMaxPartitionBytes(256 << 10),
+		kgo.MaxConcurrentFetches(1),
+	}, s.cfg.ClientOpts...)...)
+	if err != nil {
+		return "", err
+	}
+	defer cl.Close()
+	for {
+		fs := cl.PollFetches(ctx)
+		if ctx.Err() != nil {
+			return "", nil
+		}
+		for _, fe := range fs.Errors() {
+			if errors.Is(fe.Err, context.Canceled) {
+				return "", nil
+			}
+			s.log.Debug("sql: push query fetch error", "query", sel.ID, "err", fe.Err)
+		}
+		for _, kr := range mergeByTime(fs) {
+			if err := sel.t.ProcessChanges(kr.Topic, sel.record(kr), emit); err != nil {
+				return "", err
+			}
+			if sel.t.Done() {
+				return FinalLimitReached, nil
+			}
+		}
+	}
+}
+
+// Insert runs INSERT INTO ... VALUES: it writes one record, acks=all.
+func (s *Server) Insert(ctx context.Context, text string, props map[string]string) error {
+	s.mu.Lock()
+	topic, r, err := s.eng.InsertValues(text, props)
+	s.mu.Unlock()
+	if err != nil {
+		return err
+	}
+	kr := &kgo.Record{Topic: topic, Key: r.Key, Value: r.Value}
+	if r.Timestamp != 0 {
+		kr.Timestamp = time.UnixMilli(r.Timestamp)
+	}
+	for _, h := range r.Headers {
+		kr.Headers = append(kr.Headers, kgo.RecordHeader{Key: h.Key, Value: h.Value})
+	}
+	if err := s.cl.ProduceSync(ctx, kr).FirstErr(); err != nil {
+		return fmt.Errorf("writing to %s: %w", topic, err)
+	}
+	return nil
+}
