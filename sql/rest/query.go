@@ -340,16 +340,18 @@ func (h *Handler) insertsStream(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	props := stringProps(target.Properties)
-	w.Header().Set("Content-Type", DelimitedType)
-	w.WriteHeader(http.StatusOK)
-	flusher, _ := w.(http.Flusher)
-	reply := func(v any) {
-		b, _ := json.Marshal(v)
-		w.Write(append(b, '\n'))
-		if flusher != nil {
-			flusher.Flush()
-		}
+	// Acks are one JSON object per line, or with Accept: application/json
+	// one JSON array of them.
+	sw := &selectWriter{w: w, v2: true, array: strings.Contains(r.Header.Get("Accept"), jsonType)}
+	sw.flusher, _ = w.(http.Flusher)
+	ctype := DelimitedType
+	if sw.array {
+		ctype = jsonType
 	}
+	w.Header().Set("Content-Type", ctype)
+	w.WriteHeader(http.StatusOK)
+	defer sw.end()
+	reply := func(v any) { _ = sw.item(v) }
 	for seq := 0; ; seq++ {
 		var row map[string]any
 		if err := dec.Decode(&row); err != nil {

@@ -244,8 +244,13 @@ func entity(res runtime.Result) any {
 	if res.QueryID != "" {
 		qid = res.QueryID
 	}
-	return map[string]any{"@type": "currentStatus", "statementText": res.Statement,
+	ent := map[string]any{"@type": "currentStatus", "statementText": res.Statement,
 		"commandStatus": map[string]any{"status": "SUCCESS", "message": res.Message, "queryId": qid}, "warnings": []any{}}
+	if res.CommandID != "" {
+		ent["commandId"] = res.CommandID
+		ent["commandSequenceNumber"] = res.CommandSeq
+	}
+	return ent
 }
 
 func (h *Handler) info(w http.ResponseWriter, r *http.Request) {

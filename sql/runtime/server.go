@@ -187,9 +187,13 @@ const (
 type Result struct {
 	Kind      ResultKind
 	Statement string
-	// Message and QueryID are set for ResultStatus.
-	Message string
-	QueryID string
+	// Message and QueryID are set for ResultStatus; CommandID and
+	// CommandSeq too for a statement written to the command topic (its
+	// offset there).
+	Message    string
+	QueryID    string
+	CommandID  string
+	CommandSeq int64
 	Sources []SourceInfo
 	Queries []QueryInfo
 	Props   map[string]string
@@ -323,10 +327,11 @@ func (s *Server) execute(ctx context.Context, st ast.Statement, props map[string
 	if err != nil {
 		return Result{}, err
 	}
-	if err := s.persist(ctx, command{Statement: st.Source(), Props: props}); err != nil {
+	seq, err := s.persist(ctx, command{Statement: st.Source(), Props: props})
+	if err != nil {
 		return Result{}, fmt.Errorf("the statement ran but could not be written to the command topic, so it will not survive a restart: %w", err)
 	}
-	var res Result
+	res := Result{CommandSeq: seq, CommandID: commandID(st)}
 	switch st := st.(type) {
 	case *ast.CreateSource:
 		res.Message = "Stream created"
@@ -356,18 +361,45 @@ func (s *Server) execute(ctx context.Context, st ast.Statement, props map[string
 	return res, nil
 }
 
+// commandID names a command as ksqlDB does: "stream/`NAME`/create",
+// "table/`NAME`/drop", "terminate/CSAS_X_0/execute".
+func commandID(st ast.Statement) string {
+	kind := func(k ast.SourceKind) string { return strings.ToLower(k.String()) }
+	switch st := st.(type) {
+	case *ast.CreateSource:
+		return kind(st.Kind) + "/`" + st.Name + "`/create"
+	case *ast.CreateAsSelect:
+		return kind(st.Kind) + "/`" + st.Name + "`/create"
+	case *ast.InsertInto:
+		return "stream/`" + st.Target + "`/create"
+	case *ast.DropSource:
+		return kind(st.Kind) + "/`" + st.Name + "`/drop"
+	case *ast.Terminate:
+		if st.All {
+			return "terminate/ALL/execute"
+		}
+		return "terminate/" + st.QueryID + "/execute"
+	}
+	return ""
+}
+
 func firstLine(s string) string {
 	l, _, _ := strings.Cut(strings.TrimSpace(s), "\n")
 	return l
 }
 
-// persist appends c to the command topic.
-func (s *Server) persist(ctx context.Context, c command) error {
+// persist appends c to the command topic and returns its offset, the
+// command's sequence number.
+func (s *Server) persist(ctx context.Context, c command) (int64, error) {
 	b, err := json.Marshal(c)
 	if err != nil {
-		return err
+		return 0, err
 	}
-	return s.cl.ProduceSync(ctx, &kgo.Record{Topic: CommandTopic(s.cfg.ServiceID), Value: b}).FirstErr()
+	rec, err := s.cl.ProduceSync(ctx, &kgo.Record{Topic: CommandTopic(s.cfg.ServiceID), Value: b}).First()
+	if err != nil {
+		return 0, err
+	}
+	return rec.Offset, nil
 }
 
 // reconcile starts a runner for every query of the catalog without one
