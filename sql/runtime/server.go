@@ -194,9 +194,9 @@ type Result struct {
 	QueryID    string
 	CommandID  string
 	CommandSeq int64
-	Sources []SourceInfo
-	Queries []QueryInfo
-	Props   map[string]string
+	Sources    []SourceInfo
+	Queries    []QueryInfo
+	Props      map[string]string
 }
 
 // SourceInfo describes a stream or table.
