@@ -1,12 +1,14 @@
 // Package rest serves the SQL runtime over ksqlDB's REST API, so ksqlDB's
 // clients and streamlite's own `streamlite sql` talk to it the same way.
 //
-// This first part answers POST /ksql (statements: CREATE, CREATE ... AS
-// SELECT, INSERT INTO ... SELECT, DROP, TERMINATE, SHOW, DESCRIBE, SET and
-// UNSET within a request), GET /info and GET /healthcheck, with ksqlDB's
-// response shapes and content type (application/vnd.ksql.v1+json) and its
-// error shape ({"@type": "statement_error", "error_code": 40001, ...}).
-// Queries (/query, /query-stream) and inserts come with the next part.
+// It answers POST /ksql (statements: CREATE, CREATE ... AS SELECT, INSERT
+// INTO ... SELECT and ... VALUES, DROP, TERMINATE, SHOW, DESCRIBE, SET and
+// UNSET within a request), POST /query (v1: a streamed JSON array) and
+// POST /query-stream (v2: delimited rows or a JSON array) for pull and push
+// queries, POST /close-query, POST /inserts-stream, GET /info, GET
+// /healthcheck and GET /status, with ksqlDB's response shapes and content
+// types and its error shape ({"@type": "statement_error", "error_code":
+// 40001, ...}). The server speaks HTTP/1.1 and cleartext HTTP/2.
 package rest
 
 import (
