@@ -154,11 +154,29 @@ const (
 	ShowTypes
 )
 
-// Show is SHOW|LIST STREAMS|TABLES|TOPICS|QUERIES|PROPERTIES|FUNCTIONS|TYPES [EXTENDED].
+// Show is SHOW|LIST STREAMS|TABLES|TOPICS|QUERIES|PROPERTIES|FUNCTIONS|TYPES [EXTENDED], or
+// SHOW|LIST ALL TOPICS [EXTENDED].
 type Show struct {
 	StmtBase
 	What     ShowKind
 	Extended bool
+	All      bool // SHOW ALL TOPICS: internal topics too
+}
+
+// Print is PRINT topic [FROM BEGINNING] [INTERVAL|SAMPLE n] [LIMIT n]: a topic's records as
+// text.
+type Print struct {
+	StmtBase
+	// Topic is the name as written: topic names are case-sensitive, so an unquoted name keeps
+	// its case (ksqlDB's rule for PRINT), as a 'string' or `quoted` one does.
+	Topic         string
+	FromBeginning bool
+	// Interval prints every Interval-th record; 1 (every record) when absent. The server
+	// refuses less than 1, as ksqlDB does.
+	Interval int
+	// Limit ends the statement after Limit records; HasLimit tells LIMIT 0 from none.
+	Limit    int
+	HasLimit bool
 }
 
 // Describe is DESCRIBE [EXTENDED] name, or DESCRIBE FUNCTION name when Function is set.

@@ -23,6 +23,7 @@ func FuzzParse(f *testing.F) {
 		"SELECT CASE WHEN x IN (1, 2) THEN 'a''b' ELSE x->y[1] END, s LIKE '%a' ESCAPE '\\' FROM s /* c */ -- d",
 		"SELECT " + strings.Repeat("(", 300) + "1" + strings.Repeat(")", 300) + " FROM s",
 		"DROP TABLE IF EXISTS t DELETE TOPIC; TERMINATE ALL; SET 'a'='b'; SHOW QUERIES",
+		"PRINT 'My-Topic' FROM BEGINNING INTERVAL 2 LIMIT 10; PRINT t SAMPLE 1; LIST ALL TOPICS EXTENDED",
 	} {
 		f.Add(s)
 	}

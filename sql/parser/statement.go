@@ -25,6 +25,8 @@ func (p *parser) statement() ast.Statement {
 		s = p.show()
 	case p.isKw("DESCRIBE"):
 		s = p.describe()
+	case p.isKw("PRINT"):
+		s = p.printTopic()
 	case p.isKw("SET"):
 		p.advance()
 		name := p.stringLit("a property name")
@@ -40,7 +42,7 @@ func (p *parser) statement() ast.Statement {
 	case p.isKw("ASSERT"):
 		s = p.assert()
 	default:
-		p.failExpecting("a statement (CREATE, INSERT, SELECT, DROP, TERMINATE, SHOW, LIST, DESCRIBE, SET, UNSET, EXPLAIN, ALTER, ASSERT)")
+		p.failExpecting("a statement (CREATE, INSERT, SELECT, DROP, TERMINATE, SHOW, LIST, DESCRIBE, PRINT, SET, UNSET, EXPLAIN, ALTER, ASSERT)")
 	}
 	b := s.Base()
 	b.At = start.pos
@@ -337,6 +339,10 @@ func (p *parser) terminate() ast.Statement {
 func (p *parser) show() ast.Statement {
 	p.advance() // SHOW or LIST
 	s := &ast.Show{}
+	if p.isKw("ALL") && p.isKwAt(1, "TOPICS") {
+		p.advance()
+		s.All = true
+	}
 	switch {
 	case p.acceptKw("STREAMS"):
 		s.What = ast.ShowStreams
@@ -357,6 +363,48 @@ func (p *parser) show() ast.Statement {
 	}
 	s.Extended = p.acceptKw("EXTENDED")
 	return s
+}
+
+// printTopic parses PRINT topic [FROM BEGINNING] [INTERVAL|SAMPLE n] [LIMIT n]. The topic is a
+// 'string', a quoted name or a bare one; all keep their case, as in ksqlDB.
+func (p *parser) printTopic() ast.Statement {
+	p.expectKw("PRINT")
+	pr := &ast.Print{Interval: 1}
+	t := p.cur()
+	switch {
+	case t.kind == tString || t.kind == tQuoted:
+		pr.Topic = t.text
+	case isIdentTok(t):
+		pr.Topic = t.raw
+	default:
+		p.failExpecting("a topic name")
+	}
+	p.advance()
+	if p.acceptKw("FROM") {
+		p.expectKw("BEGINNING")
+		pr.FromBeginning = true
+	}
+	if p.acceptKw("INTERVAL") || p.acceptKw("SAMPLE") {
+		pr.Interval = p.count()
+	}
+	if p.acceptKw("LIMIT") {
+		pr.Limit, pr.HasLimit = p.count(), true
+	}
+	return pr
+}
+
+// count parses a non-negative integer that fits Java's int (PRINT's INTERVAL and LIMIT).
+func (p *parser) count() int {
+	t := p.cur()
+	if t.kind != tInteger {
+		p.failExpecting("INTEGER_VALUE")
+	}
+	p.advance()
+	v, err := strconv.ParseInt(t.raw, 10, 32)
+	if err != nil {
+		p.failPlain(t, "Invalid numeric literal: "+t.raw)
+	}
+	return int(v)
 }
 
 func (p *parser) describe() ast.Statement {

@@ -187,6 +187,14 @@ func TestOtherStatements(t *testing.T) {
 		{"UNSET 'auto.offset.reset'", &ast.UnsetProperty{Name: "auto.offset.reset"}},
 		{"EXPLAIN CSAS_X_0", &ast.Explain{QueryID: "CSAS_X_0"}},
 		{"ASSERT NOT EXISTS TOPIC 'foo' WITH (partitions=1) TIMEOUT 3 SECONDS", &ast.Assert{Kind: ast.AssertTopic, NotExists: true, Name: "foo"}},
+		{"SHOW ALL TOPICS EXTENDED", &ast.Show{What: ast.ShowTopics, Extended: true, All: true}},
+		{"list all topics", &ast.Show{What: ast.ShowTopics, All: true}},
+		// PRINT keeps the topic's case however it is written (topic names are
+		// case-sensitive); INTERVAL and SAMPLE are the same clause.
+		{"PRINT myTopic", &ast.Print{Topic: "myTopic", Interval: 1}},
+		{"print 'My-Topic' FROM BEGINNING", &ast.Print{Topic: "My-Topic", FromBeginning: true, Interval: 1}},
+		{"PRINT `t.x` INTERVAL 3 LIMIT 0", &ast.Print{Topic: "t.x", Interval: 3, HasLimit: true}},
+		{"PRINT s FROM BEGINNING SAMPLE 2 LIMIT 10;", &ast.Print{Topic: "s", FromBeginning: true, Interval: 2, Limit: 10, HasLimit: true}},
 	}
 	for _, tc := range tests {
 		s := mustParse(t, tc.sql)
@@ -281,6 +289,12 @@ func TestErrors(t *testing.T) {
 		{"CREATE TABLE t (k STRING PRIMARY KEY) WITH (WINDOW_TYPE='Session', WINDOW_SIZE='30 seconds')", 1, 68, "'WINDOW_SIZE' should not be set for SESSION windows."},
 		{"ASSERT VALUES foo (id INT) VALUES (123);", 1, 8, "Syntax error at or near 'VALUES' at line 1:8"},
 		{"SELECT * FROM x WINDOW TUMBLING (SIZE 1 FORTNIGHT)", 1, 41, "time unit"},
+		{"PRINT;", 1, 6, "mismatched input ';' expecting a topic name"},
+		{"PRINT FROM BEGINNING", 1, 7, "expecting a topic name"},
+		{"PRINT s FROM START", 1, 14, "expecting 'BEGINNING'"},
+		{"PRINT s LIMIT -1", 1, 15, "expecting INTEGER_VALUE"},
+		{"PRINT s INTERVAL 2147483648", 1, 18, "Invalid numeric literal: 2147483648"},
+		{"PRINT s LIMIT 1 FROM BEGINNING", 1, 17, "expecting ';'"},
 	}
 	for _, tc := range tests {
 		_, err := ParseScript(tc.sql)

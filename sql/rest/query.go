@@ -107,11 +107,16 @@ type queryRequest struct {
 }
 
 // query serves POST /query: a SELECT answered as a streamed JSON array of
-// {"header"}, {"row"}... and {"finalMessage"} objects.
+// {"header"}, {"row"}... and {"finalMessage"} objects, or a PRINT (see
+// servePrint).
 func (h *Handler) query(w http.ResponseWriter, r *http.Request) {
 	var req queryRequest
 	if err := json.NewDecoder(io.LimitReader(r.Body, maxBody)).Decode(&req); err != nil {
 		writeError(w, http.StatusBadRequest, codeBadRequest, "generic_error", "Error parsing request body: "+err.Error(), "")
+		return
+	}
+	if pr := printStatement(req.KSQL); pr != nil {
+		h.servePrint(w, r, pr, req.KSQL, stringProps(req.StreamsProperties))
 		return
 	}
 	h.serveSelect(w, r, req.KSQL, stringProps(req.StreamsProperties), false)

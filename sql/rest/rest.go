@@ -5,7 +5,8 @@
 // INTO ... SELECT and ... VALUES, DROP, TERMINATE, SHOW, DESCRIBE, SET and
 // UNSET within a request), POST /query (v1: a streamed JSON array) and
 // POST /query-stream (v2: delimited rows or a JSON array) for pull and push
-// queries, POST /close-query, POST /inserts-stream, GET /info, GET
+// queries (POST /query runs PRINT too: a topic's records as text lines,
+// print.go), POST /close-query, POST /inserts-stream, GET /info, GET
 // /healthcheck and GET /status, with ksqlDB's response shapes and content
 // types and its error shape ({"@type": "statement_error", "error_code":
 // 40001, ...}). The server speaks HTTP/1.1 and cleartext HTTP/2.
@@ -217,6 +218,20 @@ func entity(res runtime.Result) any {
 				"streamlite": map[string]any{"processed": q.Processed, "skipped": q.Skipped, "late": q.Late, "error": q.Error}})
 		}
 		return map[string]any{"@type": "queries", "statementText": res.Statement, "queries": list, "warnings": []any{}}
+	case runtime.ResultTopics:
+		typ := "kafka_topics"
+		if res.TopicsExtended {
+			typ = "kafka_topics_extended"
+		}
+		list := []map[string]any{}
+		for _, t := range res.Topics {
+			ti := map[string]any{"name": t.Name, "replicaInfo": append([]int{}, t.Replicas...)}
+			if res.TopicsExtended {
+				ti["consumerCount"], ti["consumerGroupCount"] = t.Consumers, t.ConsumerGroups
+			}
+			list = append(list, ti)
+		}
+		return map[string]any{"@type": typ, "statementText": res.Statement, "topics": list, "warnings": []any{}}
 	case runtime.ResultProperties:
 		list := []map[string]any{}
 		for k, v := range res.Props {

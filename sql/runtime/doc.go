@@ -23,6 +23,12 @@
 // so the catalog and its queries survive restarts; the queries then resume
 // from their committed offsets and restored state.
 //
+// Clients' own reads are not persisted: Prepare plans a SELECT (a pull
+// query, read from the topics as they are, or a push query, read by a
+// plain consumer) and PreparePrint a PRINT, which guesses the topic's
+// formats as ksqlDB's does (printformat.go). SHOW TOPICS lists the
+// cluster's topics, internal ones only with ALL.
+//
 // Records are processed in timestamp order across the partitions of one
 // poll. Windowed output keys are laid out as Kafka Streams' windowed serdes
 // do (the key, then the window start; for sessions the end, then the start).

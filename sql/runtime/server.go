@@ -181,6 +181,7 @@ const (
 	ResultProperties                   // SHOW PROPERTIES
 	ResultSource                       // DESCRIBE
 	ResultNone                         // nothing to show (INSERT VALUES)
+	ResultTopics                       // SHOW TOPICS
 )
 
 // Result is the outcome of one statement.
@@ -197,6 +198,21 @@ type Result struct {
 	Sources    []SourceInfo
 	Queries    []QueryInfo
 	Props      map[string]string
+	// Topics and TopicsExtended are set for ResultTopics: SHOW TOPICS
+	// EXTENDED fills the consumer counts.
+	Topics         []TopicInfo
+	TopicsExtended bool
+}
+
+// TopicInfo describes a Kafka topic for SHOW TOPICS.
+type TopicInfo struct {
+	Name string
+	// Replicas is each partition's replica count, by partition.
+	Replicas []int
+	// Consumers counts the group members' assignments of its partitions,
+	// ConsumerGroups the groups consuming it (EXTENDED only), as ksqlDB
+	// counts them.
+	Consumers, ConsumerGroups int
 }
 
 // SourceInfo describes a stream or table.
@@ -292,7 +308,7 @@ func (s *Server) execute(ctx context.Context, st ast.Statement, props map[string
 		delete(props, st.Name)
 		return Result{Message: fmt.Sprintf("Successfully unset local property '%s'.", st.Name)}, nil
 	case *ast.Show:
-		return s.show(st, props)
+		return s.show(ctx, st, props)
 	case *ast.Describe:
 		return s.describe(st)
 	case *ast.InsertValues:
@@ -300,7 +316,7 @@ func (s *Server) execute(ctx context.Context, st ast.Statement, props map[string
 			return Result{}, err
 		}
 		return Result{Kind: ResultNone}, nil
-	case *ast.Select:
+	case *ast.Select, *ast.Print:
 		return Result{}, ksqlErr("The following statement types should be issued to the websocket endpoint '/query':\n\t* PRINT\n\t* SELECT")
 	case *ast.CreateSource, *ast.CreateAsSelect, *ast.InsertInto, *ast.DropSource, *ast.Terminate:
 	default:
@@ -451,7 +467,7 @@ func (s *Server) prepareTopics(ctx context.Context, r *runner) error {
 	sink := r.q.Sink()
 	parts := sink.Partitions
 	if parts == 0 {
-		td, err := s.adm.ListTopics(ctx, r.q.Inputs()[0])
+		td, err := s.listTopics(ctx, r.q.Inputs()[0])
 		if err != nil {
 			return fmt.Errorf("reading input topic %s: %w", r.q.Inputs()[0], err)
 		}
@@ -508,7 +524,7 @@ func (s *Server) checkSourceTopic(ctx context.Context, st *ast.CreateSource) err
 	if topic == "" {
 		return nil // the engine reports the missing property
 	}
-	td, err := s.adm.ListTopics(ctx, topic)
+	td, err := s.listTopics(ctx, topic)
 	if err != nil {
 		return fmt.Errorf("looking up topic %s: %w", topic, err)
 	}
@@ -569,12 +585,18 @@ func sourceInfo(src *engine.Source) SourceInfo {
 	return si
 }
 
-func (s *Server) show(st *ast.Show, props map[string]string) (Result, error) {
+func (s *Server) show(ctx context.Context, st *ast.Show, props map[string]string) (Result, error) {
 	switch st.What {
 	case ast.ShowStreams:
 		return Result{Kind: ResultStreams, Sources: s.sources(false)}, nil
 	case ast.ShowTables:
 		return Result{Kind: ResultTables, Sources: s.sources(true)}, nil
+	case ast.ShowTopics:
+		topics, err := s.topics(ctx, st.All, st.Extended)
+		if err != nil {
+			return Result{}, err
+		}
+		return Result{Kind: ResultTopics, Topics: topics, TopicsExtended: st.Extended}, nil
 	case ast.ShowQueries:
 		return Result{Kind: ResultQueries, Queries: s.Queries()}, nil
 	case ast.ShowProperties:

@@ -61,9 +61,14 @@ func printShellEntity(w io.Writer, e map[string]any, mode outputMode) {
 		return
 	}
 	switch e["@type"] {
-	case "kafka_topics":
+	case "kafka_topics", "kafka_topics_extended":
+		extended := e["@type"] == "kafka_topics_extended"
 		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-		fmt.Fprintln(tw, "Kafka Topic\tPartitions\tPartition Replicas")
+		if extended {
+			fmt.Fprintln(tw, "Kafka Topic\tPartitions\tPartition Replicas\tConsumers\tConsumerGroups")
+		} else {
+			fmt.Fprintln(tw, "Kafka Topic\tPartitions\tPartition Replicas")
+		}
 		topics, _ := e["topics"].([]any)
 		for _, x := range topics {
 			t, _ := x.(map[string]any)
@@ -72,7 +77,11 @@ func printShellEntity(w io.Writer, e map[string]any, mode outputMode) {
 			if len(reps) > 0 {
 				r = fmt.Sprint(reps[0])
 			}
-			fmt.Fprintf(tw, "%v\t%d\t%s\n", t["name"], len(reps), r)
+			if extended {
+				fmt.Fprintf(tw, "%v\t%d\t%s\t%v\t%v\n", t["name"], len(reps), r, t["consumerCount"], t["consumerGroupCount"])
+			} else {
+				fmt.Fprintf(tw, "%v\t%d\t%s\n", t["name"], len(reps), r)
+			}
 		}
 		tw.Flush()
 	default:
