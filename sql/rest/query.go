@@ -46,6 +46,14 @@ func (p *pushQueries) remove(id string) {
 	delete(p.byID, id)
 }
 
+// running reports whether a push query named id is registered.
+func (p *pushQueries) running(id string) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	_, ok := p.byID[id]
+	return ok
+}
+
 func (p *pushQueries) close(id string) bool {
 	p.mu.Lock()
 	defer p.mu.Unlock()
