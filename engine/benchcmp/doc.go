@@ -57,4 +57,18 @@
 // after that:
 //
 //	STREAMLITE_BENCH_SQL=1 go test ./engine/benchcmp/ -run CompareSQL -v
+//
+// The push-query comparison measures what push queries cost a producer (issue 10: 50 of
+// them must cost under 20% of its throughput). Each round starts a fresh durable
+// streamlite, the SQL runtime and its REST API on a loopback HTTP server, and a stream
+// over topic events (4 partitions, JSON). One idempotent acks=all producer writes
+// STREAMLITE_BENCH_RECORDS records of 37 B JSON at full speed, (a) alone and (b) while 50
+// push queries (SELECT * FROM events EMIT CHANGES, from latest, over /query-stream) read
+// every row, the order alternating by round. The table gives produce records/s, the
+// ratio (b)/(a), the rows/s the queries delivered meanwhile, how long after the producer
+// they had delivered everything, the peak heap (HeapInuse) and RSS growth, and the CPU
+// the process used (in cores); STREAMLITE_BENCH_PUSH_PROFILE=PREFIX writes a CPU profile
+// of each produce run and a heap profile at its end:
+//
+//	STREAMLITE_BENCH_PUSH=1 go test ./engine/benchcmp/ -run ComparePushQueries -v -timeout 30m
 package benchcmp

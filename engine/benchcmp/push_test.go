@@ -213,6 +213,22 @@ func awaitConsuming(ctx context.Context, env *pushEnv, cs []*pushClient) error {
 	}
 }
 
+// awaitQuiet waits until the push queries have delivered every marker
+// (their row counts stop moving for 200 ms, up to 10 s), so that a late
+// marker is not taken for a measured record.
+func awaitQuiet(cs []*pushClient) {
+	last, still := totalRows(cs), 0
+	for deadline := time.Now().Add(10 * time.Second); still < 4 && time.Now().Before(deadline); {
+		time.Sleep(50 * time.Millisecond)
+		n := totalRows(cs)
+		if n == last {
+			still++
+		} else {
+			last, still = n, 0
+		}
+	}
+}
+
 // memPeak is what sampling saw during a run, as growth over the sample
 // taken just before the clients (if any) started.
 type memPeak struct {
@@ -248,8 +264,8 @@ func readRSS() int64 {
 		return -1
 	}
 	for line := range strings.Lines(string(b)) {
-		if rest, ok := strings.CutPrefix(line, "VmRSS:"); ok {
-			kb, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 10, 64)
+		if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+			kb, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
 			if err != nil {
 				return -1
 			}
@@ -339,6 +355,7 @@ func pushProduce(t *testing.T, env *pushEnv, clients, records int) pushRun {
 		if err := awaitConsuming(ctx, env, cs); err != nil {
 			t.Fatal(err)
 		}
+		awaitQuiet(cs)
 	}
 	before := make([]int64, len(cs))
 	for i, c := range cs {

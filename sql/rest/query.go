@@ -147,6 +147,10 @@ func (h *Handler) queryStream(w http.ResponseWriter, r *http.Request) {
 	h.serveSelect(w, r, req.SQL, stringProps(req.Properties), true)
 }
 
+// maxBatchBuf is the most a push query's writer keeps of its batch buffer
+// between fetches.
+const maxBatchBuf = 256 << 10
+
 // selectWriter writes a query's answer in one of the three shapes.
 type selectWriter struct {
 	w       http.ResponseWriter
@@ -154,6 +158,41 @@ type selectWriter struct {
 	v2      bool // /query-stream
 	array   bool // v2 with application/json
 	n       int  // items written
+	// batch, when set (push rows), makes item append to buf, which flush
+	// sends; otherwise each item is sent at once.
+	batch bool
+	// frames, with batch, makes flush send each item with a flush of its
+	// own (over HTTP/2, see serveSelect); ends marks where each ends in buf.
+	frames bool
+	buf    []byte
+	ends   []int
+}
+
+// flush sends the items batched since the last flush: at once, or with
+// frames one by one.
+func (sw *selectWriter) flush() error {
+	var err error
+	start := 0
+	for _, end := range sw.ends {
+		if _, err = sw.w.Write(sw.buf[start:end]); err != nil {
+			break
+		}
+		if sw.flusher != nil {
+			sw.flusher.Flush()
+		}
+		start = end
+	}
+	if err == nil && start < len(sw.buf) {
+		_, err = sw.w.Write(sw.buf[start:])
+	}
+	if err == nil && sw.flusher != nil && !sw.frames {
+		sw.flusher.Flush()
+	}
+	sw.buf, sw.ends = sw.buf[:0], sw.ends[:0]
+	if cap(sw.buf) > maxBatchBuf {
+		sw.buf, sw.ends = nil, nil // a large fetch's rows are not kept for the query's life
+	}
+	return err
 }
 
 func (sw *selectWriter) item(v any) error {
@@ -170,6 +209,18 @@ func (sw *selectWriter) item(v any) error {
 		}
 	default:
 		sep = ""
+	}
+	if sw.batch {
+		sw.buf = append(sw.buf, sep...)
+		sw.buf = append(sw.buf, b...)
+		if sw.v2 && !sw.array {
+			sw.buf = append(sw.buf, '\n')
+		}
+		if sw.frames {
+			sw.ends = append(sw.ends, len(sw.buf))
+		}
+		sw.n++
+		return nil
 	}
 	if _, err := io.WriteString(sw.w, sep); err != nil {
 		return err
@@ -301,13 +352,22 @@ func (h *Handler) serveSelect(w http.ResponseWriter, r *http.Request, text strin
 	if err := sw.item(header()); err != nil {
 		return
 	}
+	// A fetch's rows are made into a buffer while the query holds its
+	// slot (Select.Push) and sent after, so a slow client never holds it.
+	// Over HTTP/1.1 they go out in one write and flush; over HTTP/2 each
+	// row is flushed on its own, a DATA frame of its own, as ksqlDB's
+	// server writes them: clients such as the ksqldb-client npm package
+	// parse each frame as one JSON document.
+	sw.batch, sw.frames = true, r.ProtoMajor != 1
 	msg, err := sel.Push(ctx, func(vals []types.Value, tombstone bool) error {
 		it, err := row(vals, tombstone)
 		if err != nil {
 			return err
 		}
 		return sw.item(it)
-	})
+	}, sw.flush)
+	_ = sw.flush() // what a LIMIT or an error ended the batch with
+	sw.batch, sw.frames = false, false
 	if err != nil && ctx.Err() == nil {
 		h.log.Warn("sql: push query failed", "query", sel.ID, "err", err)
 		_ = sw.item(map[string]any{"errorMessage": map[string]any{"@type": "generic_error", "error_code": codeServer, "message": err.Error()}})

@@ -54,6 +54,11 @@ type Server struct {
 	mu      sync.Mutex // guards eng and runners; statements run one at a time
 	eng     *engine.Engine
 	runners map[string]*runner
+
+	// pushSlots bounds the push queries running rows through their query
+	// at the same time (Select.Push), so that however many there are they
+	// leave CPUs to the broker beside them.
+	pushSlots chan struct{}
 }
 
 // command is one record of the command topic: a statement that changed
@@ -87,6 +92,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	s := &Server{
 		cfg: cfg, log: cfg.Logger, prefix: "_streamlite-sql-" + cfg.ServiceID + "_",
 		cl: cl, adm: kadm.NewClient(cl), eng: engine.New(nil), runners: map[string]*runner{},
+		pushSlots: make(chan struct{}, pushConcurrency()),
 	}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	if err := s.replay(ctx); err != nil {

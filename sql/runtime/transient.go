@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	goruntime "runtime"
 	"strings"
 	"time"
 
@@ -171,13 +172,24 @@ func (s *Server) readAll(ctx context.Context, topic string) ([]*kgo.Record, erro
 	return out, nil
 }
 
-// Push runs a push query until ctx ends, the LIMIT is reached or emit
-// fails, calling emit for each row (tombstone: a table row's deletion). It reads the source topics from the
-// start when props say auto.offset.reset=earliest, else from their ends,
-// as a plain consumer (no group, nothing committed), with a small fetch
-// buffer so that many push queries stay cheap. It returns the final
-// message: FinalLimitReached, or "" when ctx ended.
-func (sel *Select) Push(ctx context.Context, emit func(row []types.Value, tombstone bool) error) (string, error) {
+// Push runs a push query until ctx ends, the LIMIT is reached or emit or
+// flush fails, calling emit for each row (tombstone: a table row's
+// deletion) and flush after each fetch's rows, so that a writer can buffer
+// a fetch's rows and send them at once (emit should not block on the
+// client; flush may). It reads the source topics from the start when
+// props say auto.offset.reset=earliest, else from their ends, as a plain
+// consumer of its own (no group, nothing committed).
+//
+// Many push queries stay cheap for the broker beside them: each fetches
+// at most pushFetchBytes (or one record batch, if larger) and holds only
+// the fetch it is processing and the next one its client prefetches (per
+// broker), and at most pushConcurrency push queries of the Server run
+// rows through their query at a time (calls to emit happen while holding
+// that slot; flush happens after it is released). Push queries that fall
+// behind lag in Kafka, not in memory.
+//
+// It returns the final message: FinalLimitReached, or "" when ctx ended.
+func (sel *Select) Push(ctx context.Context, emit func(row []types.Value, tombstone bool) error, flush func() error) (string, error) {
 	if sel.Pull {
 		return "", errors.New("not a push query")
 	}
@@ -194,8 +206,8 @@ func (sel *Select) Push(ctx context.Context, emit func(row []types.Value, tombst
 		kgo.ConsumeTopics(sel.t.Inputs()...),
 		kgo.ConsumeResetOffset(start),
 		kgo.FetchIsolationLevel(kgo.ReadCommitted()),
-		kgo.FetchMaxBytes(1 << 20),
-		kgo.FetchMaxPartitionBytes(256 << 10),
+		kgo.FetchMaxBytes(pushFetchBytes),
+		kgo.FetchMaxPartitionBytes(pushFetchBytes),
 		kgo.MaxConcurrentFetches(1),
 	}, s.cfg.ClientOpts...)...)
 	if err != nil {
@@ -213,15 +225,48 @@ func (sel *Select) Push(ctx context.Context, emit func(row []types.Value, tombst
 			}
 			s.log.Debug("sql: push query fetch error", "query", sel.ID, "err", fe.Err)
 		}
-		for _, kr := range mergeByTime(fs) {
-			if err := sel.t.ProcessChanges(kr.Topic, sel.record(kr), emit); err != nil {
-				return "", err
-			}
-			if sel.t.Done() {
-				return FinalLimitReached, nil
-			}
+		if fs.NumRecords() == 0 {
+			continue
+		}
+		// A slot while the rows are made; the client gets them after.
+		select {
+		case s.pushSlots <- struct{}{}:
+		case <-ctx.Done():
+			return "", nil
+		}
+		final, err := sel.process(fs, emit)
+		<-s.pushSlots
+		if err == nil {
+			err = flush()
+		}
+		if err != nil || final != "" {
+			return final, err
 		}
 	}
+}
+
+// pushFetchBytes bounds a push query's fetch (fetch.max.bytes and
+// max.partition.fetch.bytes; Kafka's defaults are 50 MiB and 1 MiB).
+const pushFetchBytes = 128 << 10
+
+// pushConcurrency is how many push queries of a Server run rows through
+// their query at once: half the CPUs Go uses, at least one, so that
+// however many push queries there are the rest is left to the broker and
+// the persistent queries.
+func pushConcurrency() int { return max(1, goruntime.GOMAXPROCS(0)/2) }
+
+// process runs a fetch's records through the query in timestamp order,
+// stopping at its LIMIT (FinalLimitReached).
+func (sel *Select) process(fs kgo.Fetches, emit func(row []types.Value, tombstone bool) error) (string, error) {
+	for _, kr := range mergeByTime(fs) {
+		if err := sel.t.ProcessChanges(kr.Topic, sel.record(kr), emit); err != nil {
+			return "", err
+		}
+		if sel.t.Done() {
+			return FinalLimitReached, nil
+		}
+	}
+	return "", nil
 }
 
 // Insert runs INSERT INTO ... VALUES: it writes one record, acks=all.
