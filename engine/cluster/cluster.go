@@ -407,6 +407,8 @@ type CreateSpec struct {
 	// Assignment, if given, lists the replicas of each partition (and so the partition count).
 	Assignment [][]int32
 	Configs    map[string]string
+	// AutoCreated marks a topic created on first use: it gets ConfigAutoCreated=true.
+	AutoCreated bool
 }
 
 // CreateTopic validates spec and, unless validateOnly, creates the topic. It returns the topic
@@ -460,6 +462,9 @@ func (c *Cluster) CreateTopic(spec CreateSpec, validateOnly bool) (*Topic, error
 	cfgs := maps.Clone(spec.Configs)
 	if cfgs == nil {
 		cfgs = map[string]string{}
+	}
+	if spec.AutoCreated {
+		cfgs[ConfigAutoCreated] = "true"
 	}
 	lc := t.setConfigs(cfgs, c.brokerDefaults)
 	if validateOnly {
@@ -619,6 +624,9 @@ func (c *Cluster) AlterConfigs(name string, set map[string]string, del []string,
 		if _, ok := TopicConfigDef(k); !ok {
 			return fmt.Errorf("%w: unknown topic config name %q", ErrInvalidConfig, k)
 		}
+		if k == ConfigAutoCreated {
+			return ValidateTopicConfig(k, "")
+		}
 	}
 	c.adminMu.Lock()
 	defer c.adminMu.Unlock()
@@ -633,9 +641,13 @@ func (c *Cluster) AlterConfigs(name string, set map[string]string, del []string,
 		if next == nil {
 			next = map[string]string{}
 		}
+		// The auto-created mark is the broker's, not the caller's: a full replace keeps it.
+		if v, ok := cur[ConfigAutoCreated]; ok {
+			next[ConfigAutoCreated] = v
+		}
 		del = nil
 		for k := range cur {
-			if _, ok := set[k]; !ok {
+			if _, ok := next[k]; !ok {
 				del = append(del, k)
 			}
 		}

@@ -75,10 +75,18 @@ var topicConfigDefs = []ConfigDef{
 	{Name: "segment.index.bytes", Kind: KindInt, Default: "10485760", Check: checkInt(4)},
 	{Name: "segment.jitter.ms", Kind: KindLong, Default: "0", Check: checkLong(0)},
 	{Name: "segment.ms", Kind: KindLong, Default: "604800000", Check: checkLong(1)},
+	{Name: ConfigAutoCreated, Kind: KindBoolean, Default: "false", Doc: "true on a topic the broker created on first use (auto.create.topics.enable); read-only", Check: func(string) string {
+		return "it is set by the broker on the topics it creates on first use and cannot be set or removed"
+	}},
 	{Name: schema.ConfigDeadLetterTopic, Kind: KindString, Default: "", Doc: "topic that receives records failing the schema check, instead of their batch failing", Check: checkDeadLetterTopic},
 	{Name: schema.ConfigValidationMode, Kind: KindString, Default: schema.ValidationModeID, Doc: "id: check the schema id; decode: also decode the payload against the schema", Check: checkOneOf(schema.ValidationModeID, schema.ValidationModeDecode)},
 	{Name: "unclean.leader.election.enable", Kind: KindBoolean, Default: "false", Check: checkBool},
 }
+
+// ConfigAutoCreated is the read-only topic config that marks a topic the broker created on
+// first use (a Metadata request allowing auto-creation), so tools can tell it from a topic
+// someone created on purpose. Other brokers never report it.
+const ConfigAutoCreated = "streamlite.auto.created"
 
 // TopicConfigDefs returns the definitions of every topic config, sorted by name.
 func TopicConfigDefs() []ConfigDef { return slices.Clone(topicConfigDefs) }

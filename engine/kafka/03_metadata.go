@@ -52,7 +52,7 @@ func (s *Server) handleMetadata(req *kmsg.MetadataRequest) kmsg.Response {
 			} else if name == txn.StateTopic && s.cfg.Txn != nil {
 				t, err = s.cfg.Txn.TransactionStateTopic()
 			} else {
-				t, err = s.c.CreateTopic(cluster.CreateSpec{Name: name, Partitions: -1, ReplicationFactor: -1}, false)
+				t, err = s.c.CreateTopic(cluster.CreateSpec{Name: name, Partitions: -1, ReplicationFactor: -1, AutoCreated: true}, false)
 			}
 			if errors.Is(err, cluster.ErrTopicExists) {
 				t, err = s.c.Topic(name), nil

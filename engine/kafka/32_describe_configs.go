@@ -81,6 +81,7 @@ func describeTopicConfigs(t *cluster.Topic, broker map[string]string, names []st
 		c.Value = &v
 		c.IsDefault = src == cluster.SourceDefault
 		c.ConfigType = kmsg.ConfigType(d.Kind)
+		c.ReadOnly = d.Name == cluster.ConfigAutoCreated
 		switch src {
 		case cluster.SourceTopic:
 			c.Source = sourceDynamicTopic

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"testing"
 
+	"github.com/streamlite/streamlite/engine/cluster"
 	"github.com/streamlite/streamlite/engine/enginetest"
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kerr"
@@ -516,5 +517,48 @@ func TestDeleteRecordsCompactOnlyRefused(t *testing.T) {
 	}
 	if lo := listOffset(t, dialRaw(t, b.Addr()), "conly", 0, -2); lo.Offset != 0 {
 		t.Fatalf("refused DeleteRecords moved the log start to %d", lo.Offset)
+	}
+}
+
+// TestAutoCreatedMark checks streamlite.auto.created: true and read-only on a topic a Metadata
+// request created, false on one CreateTopics made, refused when a client sets or removes it,
+// and kept across a full AlterConfigs replace.
+func TestAutoCreatedMark(t *testing.T) {
+	t.Parallel()
+	b := enginetest.New(t, enginetest.Topics(1, "made"))
+	cl := b.Client(kgo.AllowAutoTopicCreation())
+	adm := kadm.NewClient(cl)
+	ctx := testCtx(t)
+	if err := cl.ProduceSync(ctx, &kgo.Record{Topic: "first-use", Value: []byte("v")}).FirstErr(); err != nil {
+		t.Fatal(err)
+	}
+	c := configOf(t, adm, "first-use", cluster.ConfigAutoCreated)
+	if c.MaybeValue() != "true" || c.Source != kmsg.ConfigSourceDynamicTopicConfig {
+		t.Fatalf("auto-created topic: %q from %v, want true from DYNAMIC_TOPIC_CONFIG", c.MaybeValue(), c.Source)
+	}
+	req := kmsg.NewPtrDescribeConfigsRequest()
+	rr := kmsg.NewDescribeConfigsRequestResource()
+	rr.ResourceType, rr.ResourceName, rr.ConfigNames = kmsg.ConfigResourceTypeTopic, "first-use", []string{cluster.ConfigAutoCreated}
+	req.Resources = append(req.Resources, rr)
+	resp, err := req.RequestWith(ctx, cl)
+	if err != nil || len(resp.Resources) != 1 || len(resp.Resources[0].Configs) != 1 || !resp.Resources[0].Configs[0].ReadOnly {
+		t.Fatalf("DescribeConfigs of the mark: %v, %+v; want one read-only config", err, resp)
+	}
+	if c := configOf(t, adm, "made", cluster.ConfigAutoCreated); c.MaybeValue() != "false" {
+		t.Fatalf("created topic: %q, want false", c.MaybeValue())
+	}
+	r, err := adm.CreateTopic(ctx, 1, 1, map[string]*string{cluster.ConfigAutoCreated: kmsg.StringPtr("true")}, "forged")
+	if err == nil && r.Err == nil || !errors.Is(r.Err, kerr.InvalidConfig) {
+		t.Fatalf("create with the mark: %v / %v, want INVALID_CONFIG", err, r.Err)
+	}
+	ar, err := adm.AlterTopicConfigs(ctx, []kadm.AlterConfig{{Op: kadm.DeleteConfig, Name: cluster.ConfigAutoCreated}}, "first-use")
+	if err != nil || !errors.Is(ar[0].Err, kerr.InvalidConfig) {
+		t.Fatalf("removing the mark: %v / %v, want INVALID_CONFIG", err, ar[0].Err)
+	}
+	if _, err := adm.AlterTopicConfigsState(ctx, []kadm.AlterConfig{{Name: "retention.ms", Value: kmsg.StringPtr("1000")}}, "first-use"); err != nil {
+		t.Fatal(err)
+	}
+	if c := configOf(t, adm, "first-use", cluster.ConfigAutoCreated); c.MaybeValue() != "true" {
+		t.Fatalf("after a full replace: %q, want true", c.MaybeValue())
 	}
 }

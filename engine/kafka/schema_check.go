@@ -139,7 +139,7 @@ func (s *Server) deadLetter(topic string, partition int32, base int64, batch []b
 			log.Header{Key: HeaderDeadLetterError, Value: []byte(f.reasons[i])},
 		)
 	}
-	t, err := s.c.EnsureTopic(cluster.CreateSpec{Name: dlq, Partitions: 1, ReplicationFactor: -1})
+	t, err := s.c.EnsureTopic(cluster.CreateSpec{Name: dlq, Partitions: 1, ReplicationFactor: -1, AutoCreated: true})
 	if err != nil {
 		return nil, 0, err
 	}
