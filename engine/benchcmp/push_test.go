@@ -63,6 +63,15 @@ type pushEnv struct {
 	close func()
 }
 
+// pushLogger is the SQL runtime's logger: debug to stderr with
+// STREAMLITE_BENCH_LOG=1, else nothing.
+func pushLogger() *slog.Logger {
+	if os.Getenv("STREAMLITE_BENCH_LOG") == "1" {
+		return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+	return slog.New(slog.DiscardHandler)
+}
+
 // pushSetup starts the runtime and the REST API on r and declares the
 // stream, waiting until the broker's metadata shows its partitions. The
 // caller closes the env before it stops the broker.
@@ -71,12 +80,12 @@ func pushSetup(t *testing.T, r *running, round int) *pushEnv {
 	ctx := context.Background()
 	srv, err := sqlruntime.Start(ctx, sqlruntime.Config{
 		Brokers: r.addrs, ServiceID: fmt.Sprintf("pushbench-r%d", round), ClientOpts: clientOpts(),
-		Logger: slog.New(slog.DiscardHandler),
+		Logger: pushLogger(),
 	})
 	if err != nil {
 		t.Fatalf("starting the SQL runtime: %v", err)
 	}
-	h := rest.NewHandler("pushbench", slog.New(slog.DiscardHandler))
+	h := rest.NewHandler("pushbench", pushLogger())
 	h.SetServer(srv)
 	hs := httptest.NewServer(h)
 	tr := &http.Transport{MaxIdleConnsPerHost: pushClients + 1, DisableCompression: true}

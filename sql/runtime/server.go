@@ -59,6 +59,8 @@ type Server struct {
 	// at the same time (Select.Push), so that however many there are they
 	// leave CPUs to the broker beside them.
 	pushSlots chan struct{}
+	// taps are the consumers push queries from latest share.
+	taps taps
 }
 
 // command is one record of the command topic: a statement that changed
@@ -118,6 +120,7 @@ func (s *Server) Close() {
 		wg.Go(r.stop)
 	}
 	wg.Wait()
+	s.taps.wg.Wait() // they end with s.ctx
 	s.cl.Close()
 }
 

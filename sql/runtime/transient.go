@@ -177,16 +177,17 @@ func (s *Server) readAll(ctx context.Context, topic string) ([]*kgo.Record, erro
 // deletion) and flush after each fetch's rows, so that a writer can buffer
 // a fetch's rows and send them at once (emit should not block on the
 // client; flush may). It reads the source topics from the start when
-// props say auto.offset.reset=earliest, else from their ends, as a plain
-// consumer of its own (no group, nothing committed).
+// props say auto.offset.reset=earliest, as a plain consumer of its own (no
+// group, nothing committed); else from their ends, through the tap that
+// every push query from latest on the same topics shares (see tap), and
+// on with a consumer of its own if it falls behind the others.
 //
-// Many push queries stay cheap for the broker beside them: each fetches
-// at most pushFetchBytes (or one record batch, if larger) and holds only
-// the fetch it is processing and the next one its client prefetches (per
-// broker), and at most pushConcurrency push queries of the Server run
-// rows through their query at a time (calls to emit happen while holding
-// that slot; flush happens after it is released). Push queries that fall
-// behind lag in Kafka, not in memory.
+// Many push queries stay cheap for the broker beside them: a consumer
+// fetches a bounded amount at a time and holds only the fetch being
+// processed and the next one, and at most pushConcurrency push queries of
+// the Server run rows through their query at a time (calls to emit happen
+// while holding that slot; flush happens after it is released). Push
+// queries that fall behind lag in Kafka, not in memory.
 //
 // It returns the final message: FinalLimitReached, or "" when ctx ended.
 func (sel *Select) Push(ctx context.Context, emit func(row []types.Value, tombstone bool) error, flush func() error) (string, error) {
@@ -197,55 +198,111 @@ func (sel *Select) Push(ctx context.Context, emit func(row []types.Value, tombst
 		return FinalLimitReached, nil
 	}
 	s := sel.srv
-	start := kgo.NewOffset().AtEnd()
-	if strings.EqualFold(sel.props["auto.offset.reset"], "earliest") || strings.EqualFold(sel.props["ksql.streams.auto.offset.reset"], "earliest") {
-		start = kgo.NewOffset().AtStart()
+	consume := []kgo.Opt{kgo.ConsumeTopics(sel.t.Inputs()...), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart())}
+	var known map[string]map[int32]int64 // the partitions read, when consuming partitions
+	if !strings.EqualFold(sel.props["auto.offset.reset"], "earliest") && !strings.EqualFold(sel.props["ksql.streams.auto.offset.reset"], "earliest") {
+		final, next, err := sel.pushFromTap(ctx, emit, flush)
+		if next == nil || err != nil || final != "" {
+			return final, err
+		}
+		s.log.Debug("sql: push query fell behind its tap; reading alone", "query", sel.ID)
+		consume, known = []kgo.Opt{kgo.ConsumePartitions(atOffsets(next))}, next
 	}
-	cl, err := kgo.NewClient(append([]kgo.Opt{
+	cl, err := kgo.NewClient(append(append(consume,
 		kgo.SeedBrokers(s.cfg.Brokers...),
-		kgo.ConsumeTopics(sel.t.Inputs()...),
-		kgo.ConsumeResetOffset(start),
 		kgo.FetchIsolationLevel(kgo.ReadCommitted()),
 		kgo.FetchMaxBytes(pushFetchBytes),
 		kgo.FetchMaxPartitionBytes(pushFetchBytes),
 		kgo.MaxConcurrentFetches(1),
-	}, s.cfg.ClientOpts...)...)
+	), s.cfg.ClientOpts...)...)
 	if err != nil {
 		return "", err
 	}
 	defer cl.Close()
+	every := s.taps.rescanEvery()
+	rescan := time.Now().Add(every)
 	for {
-		fs := cl.PollFetches(ctx)
+		pctx, cancel := ctx, context.CancelFunc(func() {})
+		if known != nil {
+			pctx, cancel = context.WithDeadline(ctx, rescan)
+		}
+		fs := cl.PollFetches(pctx)
+		cancel()
 		if ctx.Err() != nil {
 			return "", nil
 		}
+		if known != nil && time.Now().After(rescan) {
+			s.addPartitions(ctx, cl, sel.t.Inputs(), known)
+			rescan = time.Now().Add(every)
+		}
 		for _, fe := range fs.Errors() {
-			if errors.Is(fe.Err, context.Canceled) {
-				return "", nil
+			if errors.Is(fe.Err, context.Canceled) || errors.Is(fe.Err, context.DeadlineExceeded) {
+				continue
 			}
 			s.log.Debug("sql: push query fetch error", "query", sel.ID, "err", fe.Err)
 		}
 		if fs.NumRecords() == 0 {
 			continue
 		}
-		// A slot while the rows are made; the client gets them after.
-		select {
-		case s.pushSlots <- struct{}{}:
-		case <-ctx.Done():
-			return "", nil
-		}
-		final, err := sel.process(fs, emit)
-		<-s.pushSlots
-		if err == nil {
-			err = flush()
-		}
-		if err != nil || final != "" {
+		if final, err := sel.runFetch(ctx, mergeByTime(fs), nil, emit, flush); err != nil || final != "" {
 			return final, err
 		}
 	}
 }
 
-// pushFetchBytes bounds a push query's fetch (fetch.max.bytes and
+// pushFromTap runs the push query on the tap of its topics. When the tap
+// lets it go (it fell behind), it returns the offsets to go on from.
+func (sel *Select) pushFromTap(ctx context.Context, emit func(row []types.Value, tombstone bool) error, flush func() error) (string, map[string]map[int32]int64, error) {
+	tp, sub, pos, err := sel.srv.subscribe(ctx, sel.t.Inputs())
+	if err != nil {
+		return "", nil, fmt.Errorf("starting the push query: %w", err)
+	}
+	defer tp.unsubscribe(sub)
+	for {
+		select {
+		case <-ctx.Done():
+			return "", nil, nil
+		case <-tp.done: // the Server is closing
+			return "", nil, nil
+		case recs := <-sub.fetches:
+			if final, err := sel.runFetch(ctx, recs, pos, emit, flush); err != nil || final != "" {
+				return final, nil, err
+			}
+		case <-sub.dropped:
+			for {
+				select {
+				case recs := <-sub.fetches:
+					if final, err := sel.runFetch(ctx, recs, pos, emit, flush); err != nil || final != "" {
+						return final, nil, err
+					}
+				default:
+					return "", pos, nil
+				}
+			}
+		}
+	}
+}
+
+// runFetch runs one fetch's records, merged by time, through the query in
+// a push slot, then flushes. With pos (next offset by topic and
+// partition), records before a partition's position are skipped and the
+// positions advance.
+func (sel *Select) runFetch(ctx context.Context, recs []*kgo.Record, pos map[string]map[int32]int64, emit func(row []types.Value, tombstone bool) error, flush func() error) (string, error) {
+	s := sel.srv
+	select {
+	case s.pushSlots <- struct{}{}:
+	case <-ctx.Done():
+		return "", nil
+	}
+	final, err := sel.process(recs, pos, emit)
+	<-s.pushSlots
+	if err == nil {
+		err = flush()
+	}
+	return final, err
+}
+
+// pushFetchBytes bounds a lone push query's fetch (fetch.max.bytes and
 // max.partition.fetch.bytes; Kafka's defaults are 50 MiB and 1 MiB).
 const pushFetchBytes = 128 << 10
 
@@ -255,10 +312,21 @@ const pushFetchBytes = 128 << 10
 // the persistent queries.
 func pushConcurrency() int { return max(1, goruntime.GOMAXPROCS(0)/2) }
 
-// process runs a fetch's records through the query in timestamp order,
-// stopping at its LIMIT (FinalLimitReached).
-func (sel *Select) process(fs kgo.Fetches, emit func(row []types.Value, tombstone bool) error) (string, error) {
-	for _, kr := range mergeByTime(fs) {
+// process runs records through the query in order, stopping at its LIMIT
+// (FinalLimitReached). With pos, see runFetch.
+func (sel *Select) process(recs []*kgo.Record, pos map[string]map[int32]int64, emit func(row []types.Value, tombstone bool) error) (string, error) {
+	for _, kr := range recs {
+		if pos != nil {
+			ps := pos[kr.Topic]
+			if ps == nil {
+				ps = map[int32]int64{}
+				pos[kr.Topic] = ps
+			}
+			if next, ok := ps[kr.Partition]; ok && kr.Offset < next {
+				continue
+			}
+			ps[kr.Partition] = kr.Offset + 1
+		}
 		if err := sel.t.ProcessChanges(kr.Topic, sel.record(kr), emit); err != nil {
 			return "", err
 		}
