@@ -22,6 +22,7 @@ import (
 	"github.com/streamlite/streamlite/cmd/streamlite/internal/schema"
 	"github.com/streamlite/streamlite/cmd/streamlite/internal/sqlcli"
 	"github.com/streamlite/streamlite/cmd/streamlite/internal/topic"
+	"github.com/streamlite/streamlite/cmd/streamlite/internal/tuicmd"
 	"github.com/streamlite/streamlite/cmd/streamlite/internal/txn"
 	"github.com/streamlite/streamlite/cmd/streamlite/internal/up"
 )
@@ -63,6 +64,7 @@ func newRootCommand() *cobra.Command {
 		restore.NewCommand(),
 		sqlcli.NewCommand(),
 		sqlcli.NewServerCommand(),
+		tuicmd.NewCommand(),
 	)
 	return root
 }
