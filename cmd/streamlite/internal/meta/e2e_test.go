@@ -104,7 +104,7 @@ func TestEndToEnd(t *testing.T) {
 	if strings.Join(orders, "\n") != strings.Join(want, "\n") {
 		t.Errorf("changes of orders:\n%s\nwant:\n%s", strings.Join(orders, "\n"), strings.Join(want, "\n"))
 	}
-	if !hasLine(ls, "TopicCreated", "topic events created (1 partition)") {
+	if !hasLine(ls, "TopicCreated", "topic events created (1 partition, streamlite.auto.created=true)") {
 		t.Errorf("no auto-created events topic in %v", ls)
 	}
 	if !hasType(ls, "ProducerIDBlock") {
