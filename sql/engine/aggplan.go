@@ -125,7 +125,8 @@ func paramsErr(name string, ts ...types.Type) error {
 // planAggCall builds the aggregator of the aggregate call fc (a select
 // item, or one inside HAVING or a select expression). Its arguments read
 // rows laid out as scope; aq is the query it belongs to.
-func (e *Engine) planAggCall(fc *ast.FunctionCall, aq *aggQuery, scope *expr.Scope, opts expr.Options) (aggregator, error) {
+func (e *Engine) planAggCall(fc *ast.FunctionCall, aq *aggQuery, scope *expr.Scope, opts expr.Options) (_ aggregator, err error) {
+	defer func() { err = blame(err, fc) }()
 	name := strings.ToUpper(fc.Name)
 	if !supportedAggs[name] || fc.Distinct {
 		return aggregator{}, statementErr("aggregate %s is not supported yet", ast.Format(fc))
@@ -327,15 +328,15 @@ func checkAggColumns(keyCols, valCols []Column) error {
 // aggregation other than its select expressions (GROUP BY, HAVING, an
 // aggregate's argument).
 func noWindowBounds(x ast.Expr) error {
-	var found string
+	var found *ast.ColumnRef
 	rewrite(x, func(x ast.Expr) ast.Expr {
-		if cr, ok := x.(*ast.ColumnRef); ok && found == "" && (cr.Name == "WINDOWSTART" || cr.Name == "WINDOWEND") {
-			found = cr.Name
+		if cr, ok := x.(*ast.ColumnRef); ok && found == nil && (cr.Name == "WINDOWSTART" || cr.Name == "WINDOWEND") {
+			found = cr
 		}
 		return nil
 	})
-	if found != "" {
-		return statementErr("Window bounds column %s can only be used in the SELECT clause of windowed aggregations", found)
+	if found != nil {
+		return errAt(found, "Window bounds column %s can only be used in the SELECT clause of windowed aggregations", found.Name)
 	}
 	return nil
 }
@@ -344,11 +345,18 @@ func noWindowBounds(x ast.Expr) error {
 // ksqlDB does not run either), in ksqlDB's words.
 func noGroupByErr(qa *ast.Query) error {
 	var plain, aggs []string
+	var firstPlain, firstAgg ast.Expr
 	for _, si := range qa.Select {
 		fc, ok := si.Expr.(*ast.FunctionCall)
 		if !ok || !isAggregateName(fc.Name) {
 			plain = append(plain, ast.Format(si.Expr))
+			if firstPlain == nil {
+				firstPlain = si.Expr
+			}
 			continue
+		}
+		if firstAgg == nil {
+			firstAgg = fc
 		}
 		c := *fc
 		if c.Star || len(c.Args) == 0 {
@@ -357,9 +365,9 @@ func noGroupByErr(qa *ast.Query) error {
 		aggs = append(aggs, ast.Format(&c))
 	}
 	if len(plain) > 0 {
-		return statementErr("Non-aggregate SELECT expression(s) not part of GROUP BY: %s", strings.Join(plain, ", "))
+		return errAt(firstPlain, "Non-aggregate SELECT expression(s) not part of GROUP BY: %s", strings.Join(plain, ", "))
 	}
-	return statementErr("CREATE TABLE AS SELECT statement does not support aggregate function [%s] without a GROUP BY clause.", strings.Join(aggs, ", "))
+	return errAt(firstAgg, "CREATE TABLE AS SELECT statement does not support aggregate function [%s] without a GROUP BY clause.", strings.Join(aggs, ", "))
 }
 
 // windowed reports whether the aggregation has a window, whose bounds

@@ -167,7 +167,7 @@ func (e *Engine) planAggregate(qa *ast.Query, q *query, scope *expr.Scope, sink 
 			tw.grace = w.Grace.Millis()
 		}
 		if tw.size <= 0 || tw.advance <= 0 || tw.advance > tw.size {
-			return statementErr("invalid window: size %d ms, advance %d ms", tw.size, tw.advance)
+			return posErr(w.At, "invalid window: size %d ms, advance %d ms", tw.size, tw.advance)
 		}
 		aq.window = tw
 	}
@@ -234,7 +234,7 @@ func (e *Engine) planAggregate(qa *ast.Query, q *query, scope *expr.Scope, sink 
 			if err != nil {
 				var ee *Error
 				if errors.As(err, &ee) && strings.Contains(ee.Msg, "cannot be resolved") {
-					return statementErr("Non-aggregate SELECT expression(s) not part of GROUP BY: %s", ast.Format(si.Expr))
+					return errAt(si.Expr, "Non-aggregate SELECT expression(s) not part of GROUP BY: %s", ast.Format(si.Expr))
 				}
 				return err
 			}
@@ -259,7 +259,7 @@ func (e *Engine) planAggregate(qa *ast.Query, q *query, scope *expr.Scope, sink 
 	for i := range keyCols {
 		if !selected[i] {
 			g := ast.Format(qa.GroupBy[i])
-			return statementErr("The query used to build `%s` must include the grouping expression %s in its projection (eg, SELECT %s...).", sink.Name, g, g)
+			return errAt(qa.GroupBy[i], "The query used to build `%s` must include the grouping expression %s in its projection (eg, SELECT %s...).", sink.Name, g, g)
 		}
 	}
 	if err := checkAggColumns(keyCols, valCols); err != nil {

@@ -2,7 +2,6 @@ package engine
 
 import (
 	"errors"
-	"fmt"
 	"maps"
 	"slices"
 	"strings"
@@ -26,17 +25,38 @@ const (
 )
 
 // Error is an engine error with its phase and, for SQL errors, the
-// position.
+// position: a syntax error's, and a planning error's (errpos.go says
+// which token each blames). Line and Column are 1-based in the
+// statement's text, 0 when there is none.
 type Error struct {
 	Phase        Phase
 	Line, Column int
-	Msg          string
+	// Msg is ksqlDB's message; it does not repeat the position, except
+	// for a compile error's "line L:C: " ksqlDB's corpora expect.
+	Msg string
+	// cause is the error Msg was taken from, when it was not an *Error.
+	cause error
 }
 
 func (e *Error) Error() string { return e.Msg }
 
+// Unwrap is the error Msg was taken from, nil when none.
+func (e *Error) Unwrap() error { return e.cause }
+
+// statementErr is a statement refused, with ksqlDB's message. When an
+// argument is an error carrying a position (a compile error of package
+// expr, or an *Error), the result takes it.
 func statementErr(format string, args ...any) error {
-	return &Error{Phase: PhaseStatement, Msg: fmt.Sprintf(format, args...)}
+	var p ast.Pos
+	for _, a := range args {
+		if err, ok := a.(error); ok {
+			if ap, ok := posOf(err); ok {
+				p = ap
+				break
+			}
+		}
+	}
+	return posErr(p, format, args...)
 }
 
 // Header is a record header.
@@ -162,7 +182,9 @@ func (e *Engine) TopicNames() []string {
 	return slices.Sorted(maps.Keys(e.topics))
 }
 
-// Execute parses and runs one statement.
+// Execute parses and runs one statement. A syntax error, and a refused
+// CREATE ... AS SELECT or INSERT INTO ... SELECT, is an *Error with the
+// position in text of the token to blame (errpos.go).
 func (e *Engine) Execute(text string) error {
 	st, err := parser.ParseStatement(text)
 	if err != nil {

@@ -102,7 +102,7 @@ func (e *Engine) postCompile(x ast.Expr, aq *aggQuery, groupBy []ast.Expr, scope
 	var failure error
 	rewritten := rewrite(x, func(x ast.Expr) ast.Expr {
 		if i, ok := groupText[ast.Format(x)]; ok {
-			return &ast.ColumnRef{Name: fmt.Sprintf("KSQL_GROUP_%d", i)}
+			return &ast.ColumnRef{At: x.Pos(), Name: fmt.Sprintf("KSQL_GROUP_%d", i)}
 		}
 		if cr, ok := x.(*ast.ColumnRef); ok && aq.windowed() && (cr.Name == "WINDOWSTART" || cr.Name == "WINDOWEND") {
 			return &ast.ColumnRef{At: cr.At, Name: "KSQL_" + cr.Name}
@@ -121,7 +121,7 @@ func (e *Engine) postCompile(x ast.Expr, aq *aggQuery, groupBy []ast.Expr, scope
 		col := fmt.Sprintf("KSQL_AGG_%d", idx)
 		aq.postScope.Columns = append(aq.postScope.Columns, expr.Column{Name: col, Type: ag.typ})
 		aq.postAggs = append(aq.postAggs, idx)
-		return &ast.ColumnRef{Name: col}
+		return &ast.ColumnRef{At: fc.At, Name: col}
 	})
 	if failure != nil {
 		return nil, failure

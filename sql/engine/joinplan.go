@@ -69,14 +69,21 @@ func sourceShape(src *Source, qual string) joinShape {
 }
 
 // planJoinTree plans join j and the joins nested on its left, whose
-// sources checkJoinSources has checked.
+// sources checkJoinSources has checked. An error about j itself (the
+// kinds of its sides, its WITHIN) points at its JOIN keyword.
 func (e *Engine) planJoinTree(j *ast.Join, opts expr.Options) (joinShape, error) {
+	ls, err := e.planJoinStep(j, opts)
+	return ls, blame(err, j)
+}
+
+// planJoinStep is planJoinTree without the blame.
+func (e *Engine) planJoinStep(j *ast.Join, opts expr.Options) (joinShape, error) {
 	var ls joinShape
 	switch l := j.Left.(type) {
 	case *ast.SourceRef:
 		src, ok := e.sources[l.Name]
 		if !ok {
-			return ls, statementErr("%s does not exist.", l.Name)
+			return ls, errAt(l, "%s does not exist.", l.Name)
 		}
 		ls = sourceShape(src, qualifierOf(l))
 	case *ast.Join:
@@ -89,7 +96,7 @@ func (e *Engine) planJoinTree(j *ast.Join, opts expr.Options) (joinShape, error)
 	}
 	right, ok := e.sources[j.Right.Name]
 	if !ok {
-		return ls, statementErr("%s does not exist.", j.Right.Name)
+		return ls, errAt(j.Right, "%s does not exist.", j.Right.Name)
 	}
 	for _, s := range ls.sides {
 		if err := checkWindowedJoin(s.src, right); err != nil {
@@ -100,7 +107,7 @@ func (e *Engine) planJoinTree(j *ast.Join, opts expr.Options) (joinShape, error)
 	rs := sourceShape(right, rq)
 	le, re, err := splitJoinOn(j, ls, rs)
 	if err != nil {
-		return ls, err
+		return ls, blame(err, j.On)
 	}
 	lk, err := expr.Compile(le, &expr.Scope{Columns: ls.cols}, opts)
 	if err != nil {
@@ -117,7 +124,7 @@ func (e *Engine) planJoinTree(j *ast.Join, opts expr.Options) (joinShape, error)
 		if cmp.Left != le {
 			lt, rt = rt, lt
 		}
-		return ls, statementErr("Invalid join condition: types don't match. Got %s{%s} = %s{%s}.",
+		return ls, errAt(j.On, "Invalid join condition: types don't match. Got %s{%s} = %s{%s}.",
 			qualifiedText(cmp.Left, all), lt, qualifiedText(cmp.Right, all), rt)
 	}
 	n := &joinQuery{right: right, leftKey: lk, rightKey: rk, inner: ls.node, leftWidth: len(ls.cols), leftTime: ls.time,
@@ -307,19 +314,19 @@ func resolveSide(cr *ast.ColumnRef, sides []joinSide) (int, error) {
 	}
 	switch {
 	case !known:
-		return -1, statementErr("Failed to prepare statement: '%s' is not a valid stream/table name or alias.", cr.Qualifier)
+		return -1, errAt(cr, "Failed to prepare statement: '%s' is not a valid stream/table name or alias.", cr.Qualifier)
 	case len(hits) == 0:
 		name := cr.Name
 		if cr.Qualifier != "" {
 			name = cr.Qualifier + "." + name
 		}
-		return -1, statementErr("JOIN ON column '%s' cannot be resolved.", name)
+		return -1, errAt(cr, "JOIN ON column '%s' cannot be resolved.", name)
 	case len(hits) > 1:
 		var could []string
 		for _, i := range hits {
 			could = append(could, sides[i].qual+"."+cr.Name)
 		}
-		return -1, statementErr("Column '%s' is ambiguous. Could be %s.", cr.Name, strings.Join(could, " or "))
+		return -1, errAt(cr, "Column '%s' is ambiguous. Could be %s.", cr.Name, strings.Join(could, " or "))
 	}
 	return hits[0], nil
 }
@@ -451,7 +458,7 @@ func (e *Engine) planJoin(j *ast.Join, qa *ast.Query, q *query, sink *Source, op
 			return statementErr("%v", err)
 		}
 		if c.Type().Kind != types.KindBoolean {
-			return statementErr("Type error in WHERE expression: Should evaluate to boolean but is %s (%s) instead.", ast.Format(qa.Where), c.Type())
+			return errAt(qa.Where, "Type error in WHERE expression: Should evaluate to boolean but is %s (%s) instead.", ast.Format(qa.Where), c.Type())
 		}
 		q.where = c
 	}
@@ -462,7 +469,7 @@ func (e *Engine) planJoin(j *ast.Join, qa *ast.Query, q *query, sink *Source, op
 		return e.planAggregate(qa, q, scope, sink, opts)
 	}
 	if qa.Window != nil {
-		return statementErr("windows are not supported yet")
+		return posErr(qa.Window.At, "windows are not supported yet")
 	}
 	return e.planJoinSelect(qa, q, sink, opts, sh)
 }
@@ -519,16 +526,16 @@ func (e *Engine) planJoinSelect(qa *ast.Query, q *query, sink *Source, opts expr
 				found = true
 				for _, i := range starColumns(s.src, len(qa.PartitionBy) > 0) {
 					c := sh.cols[s.at+i]
-					items = append(items, joinItem{name: s.qual + "_" + c.Name, x: &ast.ColumnRef{Qualifier: s.qual, Name: c.Name}, col: s.at + i, star: true})
+					items = append(items, joinItem{name: s.qual + "_" + c.Name, x: &ast.ColumnRef{At: all.At, Qualifier: s.qual, Name: c.Name}, col: s.at + i, star: true})
 				}
 			}
 			if !found {
-				return statementErr("Source %s not found.", all.Qualifier)
+				return errAt(all, "Source %s not found.", all.Qualifier)
 			}
 			continue
 		}
 		if reservedColumn(si.Alias) {
-			return statementErr("`%s` is a reserved column name. You cannot use it as an alias for a column.", si.Alias)
+			return errAt(si.Expr, "`%s` is a reserved column name. You cannot use it as an alias for a column.", si.Alias)
 		}
 		it := joinItem{name: si.Alias, x: si.Expr, col: -1}
 		if cr, ok := si.Expr.(*ast.ColumnRef); ok {
@@ -551,10 +558,10 @@ func (e *Engine) planJoinSelect(qa *ast.Query, q *query, sink *Source, opts expr
 	switch {
 	case len(qa.PartitionBy) > 0:
 		if sh.table {
-			return statementErr("Cannot repartition a TABLE source. If this is a join, make sure that the criteria uses the TABLE's key column instead of %s", ast.Format(qa.PartitionBy[0]))
+			return errAt(qa.PartitionBy[0], "Cannot repartition a TABLE source. If this is a join, make sure that the criteria uses the TABLE's key column instead of %s", ast.Format(qa.PartitionBy[0]))
 		}
 		if len(qa.PartitionBy) != 1 {
-			return statementErr("PARTITION BY of a join on several expressions is not supported yet")
+			return errAt(qa.PartitionBy[0], "PARTITION BY of a join on several expressions is not supported yet")
 		}
 		pb := qa.PartitionBy[0]
 		c, err := expr.Compile(pb, scope, opts)
@@ -666,7 +673,7 @@ func (e *Engine) planJoinSelect(qa *ast.Query, q *query, sink *Source, opts expr
 		}
 		for _, v := range valCols {
 			if v.Name == it.name {
-				return statementErr("Duplicate column names:\n\t%s", it.name)
+				return errAt(it.x, "Duplicate column names:\n\t%s", it.name)
 			}
 		}
 		valCols = append(valCols, Column{Name: it.name, Type: c.Type()})
@@ -761,7 +768,7 @@ func (e *Engine) checkJoinSources(j *ast.Join, names map[string]bool) ([]joinSid
 	case *ast.SourceRef:
 		src, ok := e.sources[l.Name]
 		if !ok {
-			return nil, statementErr("%s does not exist.", l.Name)
+			return nil, errAt(l, "%s does not exist.", l.Name)
 		}
 		names[src.Name] = true
 		sides = []joinSide{{src: src, qual: qualifierOf(l)}}
@@ -775,18 +782,18 @@ func (e *Engine) checkJoinSources(j *ast.Join, names map[string]bool) ([]joinSid
 	}
 	right, ok := e.sources[j.Right.Name]
 	if !ok {
-		return nil, statementErr("%s does not exist.", j.Right.Name)
+		return nil, errAt(j.Right, "%s does not exist.", j.Right.Name)
 	}
 	if names[right.Name] {
 		if len(sides) == 1 {
-			return nil, statementErr("Can not join '%s' to '%s': self joins are not yet supported.", sides[0].src.Name, right.Name)
+			return nil, errAt(j.Right, "Can not join '%s' to '%s': self joins are not yet supported.", sides[0].src.Name, right.Name)
 		}
-		return nil, statementErr("N-way joins do not support multiple occurrences of the same source. Source: '%s'", right.Name)
+		return nil, errAt(j.Right, "N-way joins do not support multiple occurrences of the same source. Source: '%s'", right.Name)
 	}
 	names[right.Name] = true
 	rs := joinSide{src: right, qual: qualifierOf(j.Right)}
 	if _, _, err := splitJoinOn(j, joinShape{sides: sides}, joinShape{sides: []joinSide{rs}}); err != nil {
-		return nil, err
+		return nil, blame(err, j.On)
 	}
 	return append(sides, rs), nil
 }

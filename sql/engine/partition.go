@@ -42,14 +42,14 @@ func (e *Engine) planPartitionBy(qa *ast.Query, q *query, from *Source, qual str
 	if len(pbs) == 0 {
 		return statementErr("PARTITION BY requires at least one expression")
 	}
-	byNull := false
+	var byNull ast.Expr // the first NULL literal, nil when none
 	for _, pb := range pbs {
-		if l, ok := pb.(*ast.Literal); ok && l.Kind == ast.LitNull {
-			byNull = true
+		if l, ok := pb.(*ast.Literal); ok && l.Kind == ast.LitNull && byNull == nil {
+			byNull = l
 		}
 	}
-	if byNull && len(pbs) > 1 {
-		return statementErr("Cannot PARTITION BY multiple columns including NULL")
+	if byNull != nil && len(pbs) > 1 {
+		return errAt(byNull, "Cannot PARTITION BY multiple columns including NULL")
 	}
 	aliases := map[string]bool{}
 	for _, si := range qa.Select {
@@ -61,7 +61,7 @@ func (e *Engine) planPartitionBy(qa *ast.Query, q *query, from *Source, qual str
 	var keyExprs []expr.Compiled
 	var keyNames []string // the column each expression names, "" for others
 	plan := &partitionPlan{}
-	if !byNull {
+	if byNull == nil {
 		for _, pb := range pbs {
 			refs, known := partitionRefs(pb)
 			for _, r := range refs {
@@ -70,7 +70,7 @@ func (e *Engine) planPartitionBy(qa *ast.Query, q *query, from *Source, qual str
 					if aliases[r.Name] {
 						msg += fmt.Sprintf(" '%s' must be a column in the source schema since PARTITION BY is applied on the input.", r.Name)
 					}
-					return statementErr("%s", msg)
+					return errAt(r, "%s", msg)
 				}
 			}
 			c, err := expr.Compile(pb, scope, opts)
@@ -96,7 +96,7 @@ func (e *Engine) planPartitionBy(qa *ast.Query, q *query, from *Source, qual str
 	// The select list, * expanded over the re-keyed input: the new key
 	// columns, the source's value columns, then its old key columns.
 	isKey := func(e ast.Expr) int {
-		if byNull {
+		if byNull != nil {
 			return -1
 		}
 		f := unqualified(e, qual)
@@ -112,10 +112,10 @@ func (e *Engine) planPartitionBy(qa *ast.Query, q *query, from *Source, qual str
 	for _, si := range qa.Select {
 		if all, ok := si.Expr.(*ast.AllColumns); ok {
 			if all.Qualifier != "" && all.Qualifier != qual {
-				return statementErr("Source %s not found.", all.Qualifier)
+				return errAt(all, "Source %s not found.", all.Qualifier)
 			}
 			for i, pb := range pbs {
-				if byNull {
+				if byNull != nil {
 					break
 				}
 				name := keyNames[i]
@@ -127,16 +127,16 @@ func (e *Engine) planPartitionBy(qa *ast.Query, q *query, from *Source, qual str
 			}
 			for _, ns := range []Namespace{NSValue, NSKey} {
 				for _, c := range from.Columns {
-					if c.NS != ns || (!byNull && slices.Contains(keyNames, c.Name)) {
+					if c.NS != ns || (byNull == nil && slices.Contains(keyNames, c.Name)) {
 						continue
 					}
-					items = append(items, selItem{name: c.Name, e: &ast.ColumnRef{Name: c.Name}, key: -1})
+					items = append(items, selItem{name: c.Name, e: &ast.ColumnRef{At: all.At, Name: c.Name}, key: -1})
 				}
 			}
 			continue
 		}
 		if reservedColumn(si.Alias) {
-			return statementErr("`%s` is a reserved column name. You cannot use it as an alias for a column.", si.Alias)
+			return errAt(si.Expr, "`%s` is a reserved column name. You cannot use it as an alias for a column.", si.Alias)
 		}
 		name := si.Alias
 		if name == "" {
@@ -155,7 +155,7 @@ func (e *Engine) planPartitionBy(qa *ast.Query, q *query, from *Source, qual str
 	seen := map[string]bool{}
 	for _, it := range items {
 		if seen[it.name] {
-			return statementErr("Duplicate column names:\n\t%s", it.name)
+			return errAt(it.e, "Duplicate column names:\n\t%s", it.name)
 		}
 		seen[it.name] = true
 		if it.key >= 0 {
@@ -171,7 +171,7 @@ func (e *Engine) planPartitionBy(qa *ast.Query, q *query, from *Source, qual str
 				if shown == "" {
 					shown = keyCols[it.key].Name
 				}
-				return statementErr("The projection contains a key column (`%s`) more than once, aliased as: %s.", shown, strings.Join(names, " and "))
+				return errAt(it.e, "The projection contains a key column (`%s`) more than once, aliased as: %s.", shown, strings.Join(names, " and "))
 			}
 			keyCols[it.key] = Column{Name: it.name, Type: keyExprs[it.key].Type(), NS: NSKey}
 			continue
@@ -186,14 +186,14 @@ func (e *Engine) planPartitionBy(qa *ast.Query, q *query, from *Source, qual str
 	for i, k := range keyCols {
 		if k.Name == "" {
 			f := ast.Format(qualified(pbs[i], qual))
-			return statementErr("The query used to build `%s` must include the partitioning expression %s in its projection (eg, SELECT %s...).", sink.Name, f, f)
+			return errAt(pbs[i], "The query used to build `%s` must include the partitioning expression %s in its projection (eg, SELECT %s...).", sink.Name, f, f)
 		}
 	}
 	if len(valCols) == 0 {
 		return statementErr("The projection contains no value columns.")
 	}
 	// (INSERT INTO plans with its existing sink's formats: not checked.)
-	if _, insert := e.sources[sink.Name]; byNull && !insert {
+	if _, insert := e.sources[sink.Name]; byNull != nil && !insert {
 		if kf, ok := w.str("KEY_FORMAT"); ok && !strings.EqualFold(kf, string(serde.FormatNone)) {
 			return statementErr("Key format specified for stream without key columns.")
 		}

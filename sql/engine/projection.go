@@ -49,16 +49,17 @@ func (e *Engine) newProjection(qa *ast.Query, src *Source, qual string) (*projec
 	if qa.Where != nil {
 		w, err := expr.Compile(qa.Where, scope, opts)
 		if err != nil {
-			if b := windowBoundRef(qa.Where); b != "" && p.window.kind == "" {
-				return nil, statementErr("Error in WHERE expression: Unknown column %s.", b)
+			if b := windowBoundRef(qa.Where); b != nil && p.window.kind == "" {
+				return nil, errAt(b, "Error in WHERE expression: Unknown column %s.", b.Name)
 			}
+			at := errPos(err, qa.Where)
 			if name, ok := unresolved(err); ok {
-				return nil, statementErr("WHERE column '%s' cannot be resolved.", name)
+				return nil, posErr(at, "WHERE column '%s' cannot be resolved.", name)
 			}
-			return nil, statementErr("Error in WHERE expression: %s\nStatement: %s", exprMessage(err), ast.Format(qa.Where))
+			return nil, posErr(at, "Error in WHERE expression: %s\nStatement: %s", exprMessage(err), ast.Format(qa.Where))
 		}
 		if w.Type().Kind != types.KindBoolean {
-			return nil, statementErr("Type error in WHERE expression: Should evaluate to boolean but is %s (%s) instead.", ast.Format(qa.Where), w.Type())
+			return nil, errAt(qa.Where, "Type error in WHERE expression: Should evaluate to boolean but is %s (%s) instead.", ast.Format(qa.Where), w.Type())
 		}
 		p.where = w
 	}
@@ -74,15 +75,15 @@ func (e *Engine) newProjection(qa *ast.Query, src *Source, qual string) (*projec
 	seen := map[string]bool{}
 	add := func(name string, x ast.Expr, key bool) error {
 		if seen[name] {
-			return statementErr("Duplicate column names:\n\t%s", name)
+			return errAt(x, "Duplicate column names:\n\t%s", name)
 		}
 		seen[name] = true
 		c, err := expr.Compile(x, scope, opts)
 		if name, ok := unresolved(err); ok {
-			return statementErr("SELECT column '%s' cannot be resolved.", name)
+			return posErr(errPos(err, x), "SELECT column '%s' cannot be resolved.", name)
 		}
 		if err != nil {
-			return statementErr("%s", exprMessage(err))
+			return posErr(errPos(err, x), "%s", exprMessage(err))
 		}
 		col := Column{Name: name, Type: c.Type()}
 		if key {
@@ -95,7 +96,7 @@ func (e *Engine) newProjection(qa *ast.Query, src *Source, qual string) (*projec
 	for _, si := range qa.Select {
 		if all, ok := si.Expr.(*ast.AllColumns); ok {
 			if all.Qualifier != "" && all.Qualifier != qual {
-				return nil, statementErr("Source %s not found.", all.Qualifier)
+				return nil, errAt(all, "Source %s not found.", all.Qualifier)
 			}
 			for _, c := range p.starColumns() {
 				if err := add(c.Name, &ast.ColumnRef{At: all.At, Name: c.Name}, keyNames[c.Name]); err != nil {

@@ -34,19 +34,25 @@ func whereErr(format string, args ...any) error {
 
 // planPull plans a pull query into t.
 func (e *Engine) planPull(qa *ast.Query, t *Transient, props map[string]string) error {
-	if _, ok := qa.From.(*ast.Join); ok {
-		return statementErr("Pull queries don't support JOIN clauses." + moreInfo)
+	if j, ok := qa.From.(*ast.Join); ok {
+		return errAt(j, "Pull queries don't support JOIN clauses."+moreInfo)
 	}
 	for _, c := range []struct {
 		set  bool
 		what string
-	}{{len(qa.GroupBy) > 0, "GROUP BY"}, {qa.Window != nil, "WINDOW"}, {qa.PartitionBy != nil, "PARTITION BY"}, {qa.Having != nil, "HAVING"}} {
+		at   ast.Pos
+	}{
+		{len(qa.GroupBy) > 0, "GROUP BY", firstPos(qa.GroupBy)},
+		{qa.Window != nil, "WINDOW", windowPos(qa.Window)},
+		{qa.PartitionBy != nil, "PARTITION BY", firstPos(qa.PartitionBy)},
+		{qa.Having != nil, "HAVING", nodePos(qa.Having)},
+	} {
 		if c.set {
-			return statementErr("Pull queries don't support %s clauses."+moreInfo, c.what)
+			return posErr(c.at, "Pull queries don't support %s clauses."+moreInfo, c.what)
 		}
 	}
 	if isAggregating(qa) {
-		return statementErr("Pull queries don't support aggregate functions." + moreInfo)
+		return posErr(firstAggregate(qa), "Pull queries don't support aggregate functions."+moreInfo)
 	}
 	if qa.HasLimit {
 		if props["ksql.query.pull.limit.clause.enabled"] == "false" {
@@ -62,24 +68,24 @@ func (e *Engine) planPull(qa *ast.Query, t *Transient, props map[string]string) 
 	}
 	src, ok := e.sources[ref.Name]
 	if !ok {
-		return statementErr("%s does not exist.", ref.Name)
+		return errAt(ref, "%s does not exist.", ref.Name)
 	}
 	if src.Table {
 		if !src.IsSource && !e.written(src) {
-			return statementErr("The `%s` table isn't queryable. To derive a queryable table, you can do 'CREATE TABLE QUERYABLE_%s AS SELECT * FROM %s'. See https://cnfl.io/queries for more info.", src.Name, src.Name, src.Name)
+			return errAt(ref, "The `%s` table isn't queryable. To derive a queryable table, you can do 'CREATE TABLE QUERYABLE_%s AS SELECT * FROM %s'. See https://cnfl.io/queries for more info.", src.Name, src.Name, src.Name)
 		}
 	} else if props["ksql.query.pull.stream.enabled"] == "false" {
-		return statementErr("Pull queries on streams are disabled. To create a push query on the stream, add EMIT CHANGES to the end. To enable pull queries on streams, set the ksql.query.pull.stream.enabled config to 'true'.")
+		return errAt(ref, "Pull queries on streams are disabled. To create a push query on the stream, add EMIT CHANGES to the end. To enable pull queries on streams, set the ksql.query.pull.stream.enabled config to 'true'.")
 	}
 	sel := make([]ast.Expr, len(qa.Select))
 	for i, si := range qa.Select {
 		sel[i] = si.Expr
 	}
 	if cs := pseudoColumns(sel...); len(cs) > 0 {
-		return statementErr("Pull queries don't support the following columns in SELECT clauses: %s", strings.Join(cs, ", "))
+		return posErr(firstPseudo(sel...), "Pull queries don't support the following columns in SELECT clauses: %s", strings.Join(cs, ", "))
 	}
 	if cs := pseudoColumns(qa.Where); len(cs) > 0 {
-		return statementErr("Pull queries don't support the following columns in WHERE clauses: %s", strings.Join(cs, ", "))
+		return posErr(firstPseudo(qa.Where), "Pull queries don't support the following columns in WHERE clauses: %s", strings.Join(cs, ", "))
 	}
 	qual := qualifierOf(ref)
 	k := &keyCheck{src: src, qual: qual, keys: src.keyColumns(), keyIdx: map[string]int{},
@@ -114,6 +120,49 @@ func (e *Engine) planPull(qa *ast.Query, t *Transient, props map[string]string) 
 	t.window = p.window.kind
 	t.sources[src.Topic] = p.window
 	return nil
+}
+
+// firstPos is the position of the first of xs, the zero Pos for none.
+func firstPos(xs []ast.Expr) ast.Pos {
+	if len(xs) == 0 {
+		return ast.Pos{}
+	}
+	return nodePos(xs[0])
+}
+
+// windowPos is w's position, the zero Pos for none.
+func windowPos(w *ast.Window) ast.Pos {
+	if w == nil {
+		return ast.Pos{}
+	}
+	return w.At
+}
+
+// firstAggregate is the position of qa's first aggregate call in the
+// select list, the zero Pos for none.
+func firstAggregate(qa *ast.Query) ast.Pos {
+	for _, si := range qa.Select {
+		if fc, ok := si.Expr.(*ast.FunctionCall); ok && isAggregateName(fc.Name) {
+			return fc.At
+		}
+	}
+	return ast.Pos{}
+}
+
+// firstPseudo is the position of the first ROWPARTITION or ROWOFFSET
+// reference in xs, the zero Pos for none.
+func firstPseudo(xs ...ast.Expr) ast.Pos {
+	for _, x := range xs {
+		if x == nil {
+			continue
+		}
+		for _, cr := range columnRefs(x, nil) {
+			if cr.Name == "ROWPARTITION" || cr.Name == "ROWOFFSET" {
+				return cr.At
+			}
+		}
+	}
+	return ast.Pos{}
 }
 
 // written reports whether a persistent query writes src (so ksqlDB
@@ -190,15 +239,15 @@ func (k *keyCheck) precheck(where ast.Expr) error {
 		case *ast.Like:
 			c, cerr := expr.Compile(x.Operand, k.scope(), k.opts)
 			if cerr == nil && c.Type().Kind != types.KindString && c.Type().Kind != types.KindInvalid {
-				err = statementErr("The column type for Like condition must be VARCHAR. The column type is %s", c.Type())
+				err = errAt(x, "The column type for Like condition must be VARCHAR. The column type is %s", c.Type())
 				return
 			}
 			if _, ok := k.column(x.Operand); !ok && !k.scan {
-				err = whereErr("Like condition must be between strings")
+				err = blame(whereErr("Like condition must be between strings"), x)
 			}
 		case *ast.Between:
 			if _, cerr := expr.Compile(x, k.scope(), k.opts); cerr != nil {
-				err = statementErr("Invalid expression: %s", exprMessage(cerr))
+				err = posErr(errPos(cerr, x), "Invalid expression: %s", exprMessage(cerr))
 			}
 		}
 	})
@@ -221,7 +270,7 @@ func (k *keyCheck) checkIn(where ast.Expr) error {
 		kc := k.keys[k.keyIdx[name]]
 		for _, item := range in.List {
 			if isNullLiteral(item) {
-				err = statementErr("Primary key columns can not be NULL: (%s = null)", ast.QuoteIdent(name, false))
+				err = errAt(item, "Primary key columns can not be NULL: (%s = null)", ast.QuoteIdent(name, false))
 				return
 			}
 			c, cerr := expr.Compile(item, k.scope(), k.opts)
@@ -229,7 +278,7 @@ func (k *keyCheck) checkIn(where ast.Expr) error {
 				continue
 			}
 			if _, ok := types.CommonType(c.Type(), kc.Type); !ok {
-				err = statementErr("%s can not be converted to the type of the key column: %s %s KEY", ast.Format(item), ast.QuoteIdent(kc.Name, false), kc.Type)
+				err = errAt(item, "%s can not be converted to the type of the key column: %s %s KEY", ast.Format(item), ast.QuoteIdent(kc.Name, false), kc.Type)
 				return
 			}
 		}
@@ -252,7 +301,7 @@ func (k *keyCheck) check(where ast.Expr) error {
 		for _, atom := range d {
 			scan, err := k.atom(atom, found)
 			if err != nil {
-				return err
+				return blame(err, atom)
 			}
 			needScan = needScan || scan
 		}
@@ -265,18 +314,18 @@ func (k *keyCheck) check(where ast.Expr) error {
 		switch {
 		case n == 0:
 			if !k.scan {
-				return whereErr("WHERE clause missing key column for disjunct: %s", ast.Format(conjunction(d)))
+				return blame(whereErr("WHERE clause missing key column for disjunct: %s", ast.Format(conjunction(d))), d[0])
 			}
 			needScan = true
 		case n < len(k.keys):
 			if !k.scan {
-				return whereErr("Multi-column sources must specify every key in the WHERE clause")
+				return blame(whereErr("Multi-column sources must specify every key in the WHERE clause"), d[0])
 			}
 			needScan = true
 		}
 	}
 	if needScan && !k.scan {
-		return statementErr("Query requires table scan to be enabled")
+		return errAt(where, "Query requires table scan to be enabled")
 	}
 	return nil
 }

@@ -32,6 +32,9 @@ type query struct {
 
 	// id names the query (CSAS_SINK_0, CTAS_..., INSERTQUERY_...).
 	id string
+	// stmt is the statement that created the query, as written, without
+	// its semicolon.
+	stmt string
 	// props are the session properties the query was created with.
 	props map[string]string
 	// state tracks changed operator state when the runtime persists it;
@@ -88,13 +91,13 @@ func codecFor(c **codec, src *Source) (*codec, error) {
 // createAsSelect runs CREATE STREAM|TABLE name [WITH] AS SELECT.
 func (e *Engine) createAsSelect(s *ast.CreateAsSelect) error {
 	if s.Query.HasLimit {
-		return statementErr("CREATE %s AS SELECT statements don't support LIMIT clause.", s.Kind)
+		return errAt(s.Query, "CREATE %s AS SELECT statements don't support LIMIT clause.", s.Kind)
 	}
 	if _, ok := e.sources[s.Name]; ok && !s.OrReplace {
 		if s.IfNotExists {
 			return nil
 		}
-		return statementErr("Cannot add %s '%s': A source with the same name already exists", strings.ToLower(s.Kind.String()), s.Name)
+		return errAt(s, "Cannot add %s '%s': A source with the same name already exists", strings.ToLower(s.Kind.String()), s.Name)
 	}
 	w := propsOf(s.Properties)
 	sink := &Source{Name: s.Name, Table: s.Kind == ast.KindTable, WrapSingleValue: true}
@@ -107,19 +110,19 @@ func (e *Engine) createAsSelect(s *ast.CreateAsSelect) error {
 	}
 	q, err := e.plan(s.Query, sink, w)
 	if err != nil {
-		return err
+		return blame(err, s.Query)
 	}
 	producesTable := q.agg != nil || q.from.Table
 	switch {
 	case producesTable && s.Kind != ast.KindTable:
-		return statementErr("Invalid result type. Your SELECT query produces a TABLE. Please use CREATE TABLE AS SELECT statement instead.")
+		return errAt(s, "Invalid result type. Your SELECT query produces a TABLE. Please use CREATE TABLE AS SELECT statement instead.")
 	case !producesTable && s.Kind == ast.KindTable:
-		return statementErr("Invalid result type. Your SELECT query produces a STREAM. Please use CREATE STREAM AS SELECT statement instead.")
+		return errAt(s, "Invalid result type. Your SELECT query produces a STREAM. Please use CREATE STREAM AS SELECT statement instead.")
 	}
 	sink.Table = producesTable
 	parts, _, err := w.int("PARTITIONS")
 	if err != nil {
-		return statementErr("%v", err)
+		return errAt(s, "%v", err)
 	}
 	sink.Partitions = parts
 	e.CreateTopic(sink.Topic, parts)
@@ -128,6 +131,7 @@ func (e *Engine) createAsSelect(s *ast.CreateAsSelect) error {
 	if sink.Table {
 		kind = "CTAS"
 	}
+	q.stmt = s.Source()
 	e.addQuery(q, fmt.Sprintf("%s_%s_%d", kind, sink.Name, e.queryCount))
 	return nil
 }
@@ -152,23 +156,24 @@ func (e *Engine) skip(q *query) {
 func (e *Engine) insertInto(s *ast.InsertInto) error {
 	target, ok := e.sources[s.Target]
 	if !ok {
-		return statementErr("%s does not exist.", s.Target)
+		return errAt(s, "%s does not exist.", s.Target)
 	}
 	if target.Table {
-		return statementErr("INSERT INTO can only be used to insert into a stream. %s is a table.", s.Target)
+		return errAt(s, "INSERT INTO can only be used to insert into a stream. %s is a table.", s.Target)
 	}
 	if target.IsSource {
-		return statementErr("Cannot insert into read-only stream: %s", s.Target)
+		return errAt(s, "Cannot insert into read-only stream: %s", s.Target)
 	}
 	probe := &Source{Name: target.Name, Topic: target.Topic, Table: target.Table, WrapSingleValue: target.WrapSingleValue}
 	q, err := e.plan(s.Query, probe, withProps{"KEY_FORMAT": lit(string(target.KeyFormat)), "VALUE_FORMAT": lit(string(target.ValueFormat))})
 	if err != nil {
-		return err
+		return blame(err, s.Query)
 	}
 	if probe.SchemaString() != target.SchemaString() {
-		return statementErr("Incompatible schema between results and sink.\nResult schema is %s\nSink schema is %s", probe.SchemaString(), target.SchemaString())
+		return errAt(s, "Incompatible schema between results and sink.\nResult schema is %s\nSink schema is %s", probe.SchemaString(), target.SchemaString())
 	}
 	q.sink = target
+	q.stmt = s.Source()
 	e.addQuery(q, fmt.Sprintf("INSERTQUERY_%d", e.queryCount))
 	return nil
 }
@@ -190,14 +195,14 @@ func (e *Engine) plan(qa *ast.Query, sink *Source, w withProps) (*query, error) 
 		return nil, statementErr("this FROM clause is not supported yet")
 	}
 	if qa.Window != nil && !isAggregating(qa) {
-		return nil, statementErr("windows are not supported yet")
+		return nil, posErr(qa.Window.At, "windows are not supported yet")
 	}
 	from, ok := e.sources[ref.Name]
 	if !ok {
-		return nil, statementErr("%s does not exist.", ref.Name)
+		return nil, errAt(ref, "%s does not exist.", ref.Name)
 	}
 	if from.Table && isAggregating(qa) && (qa.Window != nil) {
-		return nil, statementErr("KSQL does not support windowed aggregations over tables.")
+		return nil, posErr(qa.Window.At, "KSQL does not support windowed aggregations over tables.")
 	}
 	qual := ref.Name
 	if ref.Alias != "" {
@@ -212,7 +217,7 @@ func (e *Engine) plan(qa *ast.Query, sink *Source, w withProps) (*query, error) 
 			return nil, statementErr("%v", err)
 		}
 		if c.Type().Kind != types.KindBoolean {
-			return nil, statementErr("Type error in WHERE expression: Should evaluate to boolean but is %s (%s) instead.", ast.Format(qa.Where), c.Type())
+			return nil, errAt(qa.Where, "Type error in WHERE expression: Should evaluate to boolean but is %s (%s) instead.", ast.Format(qa.Where), c.Type())
 		}
 		q.where = c
 	}
@@ -244,16 +249,16 @@ func (e *Engine) plan(qa *ast.Query, sink *Source, w withProps) (*query, error) 
 	for _, si := range qa.Select {
 		if all, ok := si.Expr.(*ast.AllColumns); ok {
 			if all.Qualifier != "" && all.Qualifier != qual {
-				return nil, statementErr("Source %s not found.", all.Qualifier)
+				return nil, errAt(all, "Source %s not found.", all.Qualifier)
 			}
 			for _, c := range from.Columns {
 				// Header columns too: ksqlDB's * copies them as values.
-				items = append(items, item{c.Name, &ast.ColumnRef{Name: c.Name}})
+				items = append(items, item{c.Name, &ast.ColumnRef{At: all.At, Name: c.Name}})
 			}
 			continue
 		}
 		if reservedColumn(si.Alias) {
-			return nil, statementErr("`%s` is a reserved column name. You cannot use it as an alias for a column.", si.Alias)
+			return nil, errAt(si.Expr, "`%s` is a reserved column name. You cannot use it as an alias for a column.", si.Alias)
 		}
 		name := si.Alias
 		if name == "" {
@@ -274,7 +279,7 @@ func (e *Engine) plan(qa *ast.Query, sink *Source, w withProps) (*query, error) 
 	seen := map[string]bool{}
 	for _, it := range items {
 		if seen[it.name] {
-			return nil, statementErr("Duplicate column names:\n\t%s", it.name)
+			return nil, errAt(it.e, "Duplicate column names:\n\t%s", it.name)
 		}
 		seen[it.name] = true
 		c, err := expr.Compile(it.e, scope, opts)

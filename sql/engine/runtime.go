@@ -56,6 +56,10 @@ func (e *Engine) SetProps(p map[string]string) {
 // ID is the query's id, such as CSAS_PAGEVIEWS_0.
 func (x *Query) ID() string { return x.q.id }
 
+// Statement is the CREATE ... AS SELECT or INSERT INTO ... SELECT that
+// created the query, as written, without its semicolon.
+func (x *Query) Statement() string { return x.q.stmt }
+
 // Sink is the source the query writes.
 func (x *Query) Sink() *Source { return x.q.sink }
 

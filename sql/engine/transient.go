@@ -78,8 +78,10 @@ var errLimitReached = errors.New("engine: transient query limit reached")
 // ';' allowed) with the session properties props over the engine's
 // (ksql.query.pull.table.scan.enabled, ksql.query.pull.range.scan.enabled,
 // ksql.query.pull.stream.enabled, ksql.query.pull.limit.clause.enabled,
-// auto.offset.reset, ...). Errors are *Error with ksqlDB's messages, with
-// Line/Column for syntax errors.
+// auto.offset.reset, ...). Errors are *Error with ksqlDB's messages and
+// the Line/Column, in text, of the token to blame: a syntax error's, or
+// the planning error's by the rule errpos.go states (the SELECT keyword
+// when no token is to blame).
 func (e *Engine) PlanTransient(text string, props map[string]string) (*Transient, error) {
 	st, err := parseOne(text)
 	if err != nil {
@@ -87,8 +89,17 @@ func (e *Engine) PlanTransient(text string, props map[string]string) (*Transient
 	}
 	sel, ok := st.(*ast.Select)
 	if !ok {
-		return nil, statementErr("Not a SELECT statement: %s", strings.TrimSpace(text))
+		return nil, errAt(st, "Not a SELECT statement: %s", strings.TrimSpace(text))
 	}
+	t, err := e.planTransient(sel.Query, props)
+	if err != nil {
+		return nil, located(err, sel.Query)
+	}
+	return t, nil
+}
+
+// planTransient plans the query of PlanTransient.
+func (e *Engine) planTransient(qa *ast.Query, props map[string]string) (*Transient, error) {
 	merged := map[string]string{}
 	maps.Copy(merged, e.props)
 	maps.Copy(merged, props)
@@ -96,7 +107,6 @@ func (e *Engine) PlanTransient(text string, props map[string]string) (*Transient
 	// shallow copy holding the query's own, so e is only read.
 	pe := *e
 	pe.props = merged
-	qa := sel.Query
 	t := &Transient{e: e, pull: qa.Emit == ast.EmitNone, sources: map[string]sourceWindow{}}
 	if qa.HasLimit {
 		t.limit, t.hasLimit = int(qa.Limit), true
@@ -108,6 +118,7 @@ func (e *Engine) PlanTransient(text string, props map[string]string) (*Transient
 	if err := nullArithmetic(qa, scope); err != nil {
 		return nil, err
 	}
+	var err error
 	if t.pull {
 		err = pe.planPull(qa, t, merged)
 	} else {
@@ -283,7 +294,7 @@ func (e *Engine) planPush(qa *ast.Query, t *Transient) error {
 	j, isJoin := qa.From.(*ast.Join)
 	if isJoin {
 		if err := e.windowedFKJoin(j); err != nil {
-			return err
+			return blame(err, j)
 		}
 	}
 	if !isJoin && !isAggregating(qa) && qa.PartitionBy == nil && qa.Window == nil {
@@ -293,7 +304,7 @@ func (e *Engine) planPush(qa *ast.Query, t *Transient) error {
 		}
 		src, ok := e.sources[ref.Name]
 		if !ok {
-			return statementErr("%s does not exist.", ref.Name)
+			return errAt(ref, "%s does not exist.", ref.Name)
 		}
 		p, err := e.newProjection(qa, src, qualifierOf(ref))
 		if err != nil {
@@ -306,8 +317,8 @@ func (e *Engine) planPush(qa *ast.Query, t *Transient) error {
 	}
 	if ref, ok := qa.From.(*ast.SourceRef); ok && qa.Where != nil {
 		if src, ok := e.sources[ref.Name]; ok && e.windowOf(src).kind == "" {
-			if b := windowBoundRef(qa.Where); b != "" {
-				return statementErr("Error in WHERE expression: Unknown column %s.", b)
+			if b := windowBoundRef(qa.Where); b != nil {
+				return errAt(b, "Error in WHERE expression: Unknown column %s.", b.Name)
 			}
 		}
 	}
@@ -435,15 +446,15 @@ func transientAggregate(qa *ast.Query, from *Source) ([]outCol, error) {
 	return out, nil
 }
 
-// windowBoundRef names the first WINDOWSTART or WINDOWEND x reads, "" if
-// none.
-func windowBoundRef(x ast.Expr) string {
+// windowBoundRef is the first reference to WINDOWSTART or WINDOWEND in
+// x, nil if none.
+func windowBoundRef(x ast.Expr) *ast.ColumnRef {
 	for _, cr := range columnRefs(x, nil) {
 		if cr.Name == "WINDOWSTART" || cr.Name == "WINDOWEND" {
-			return cr.Name
+			return cr
 		}
 	}
-	return ""
+	return nil
 }
 
 // nullArithmetic refuses arithmetic with the NULL literal in the select
@@ -468,7 +479,7 @@ func nullArithmetic(qa *ast.Query, scope *expr.Scope) error {
 				}
 				return "null"
 			}
-			err = statementErr("Error processing expression: %s. Arithmetic on types %s and %s are not supported.", ast.Format(a), typeName(a.Left), typeName(a.Right))
+			err = errAt(a, "Error processing expression: %s. Arithmetic on types %s and %s are not supported.", ast.Format(a), typeName(a.Left), typeName(a.Right))
 		})
 	}
 	return err

@@ -98,6 +98,10 @@ func TestKSQL(t *testing.T) {
 	if len(streams) != 2 || len(queries) != 1 || desc["name"] != "T" || len(desc["fields"].([]any)) != 2 {
 		t.Fatalf("show/describe: %v", v)
 	}
+	// ksqlDB's queryString is the statement that started the query.
+	if qs := queries[0].(map[string]any)["queryString"]; qs != "CREATE STREAM t AS SELECT * FROM s;" {
+		t.Errorf("SHOW QUERIES queryString: %q, want the CSAS statement", qs)
+	}
 
 	resp, err = http.Get(hs.URL + "/info")
 	if err != nil {

@@ -117,8 +117,19 @@ func testServer(t *testing.T, brokers []string) {
 		t.Fatal(err)
 	}
 	defer srv.Close()
-	if qs := srv.Queries(); len(qs) != 2 {
+	qs := srv.Queries()
+	if len(qs) != 2 {
 		t.Fatalf("after restart: %+v", qs)
+	}
+	// SHOW QUERIES' queryString: each query's statement as written, with
+	// its semicolon, replayed from the command topic.
+	for i, want := range []string{
+		"CREATE STREAM slow AS SELECT user_id, page, ms FROM clicks WHERE ms > 100;",
+		"CREATE TABLE per_user AS SELECT user_id, COUNT(*) AS n, SUM(ms) AS total\n  FROM clicks WINDOW TUMBLING (SIZE 10 SECONDS) GROUP BY user_id;",
+	} {
+		if qs[i].Statement != want {
+			t.Errorf("after restart, query %s's statement is %q, want %q", qs[i].ID, qs[i].Statement, want)
+		}
 	}
 	slow := readAll(t, brokers, "SLOW", 199)
 	if len(slow) != 199 {

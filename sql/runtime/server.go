@@ -240,9 +240,14 @@ type ColumnInfo struct {
 
 // QueryInfo describes a persistent query.
 type QueryInfo struct {
-	ID, Statement, Sink, SinkTopic string
-	State                          QueryState
-	Error                          string
+	ID string
+	// Statement is the statement that created the query (CREATE ... AS
+	// SELECT or INSERT INTO ... SELECT) as written, ending in ';' as
+	// ksqlDB's queryString does.
+	Statement       string
+	Sink, SinkTopic string
+	State           QueryState
+	Error           string
 	// Processed counts input records committed; Skipped those that did
 	// not deserialize; Late those dropped because their windows had
 	// closed.
@@ -561,7 +566,7 @@ func (s *Server) Queries() []QueryInfo {
 	defer s.mu.Unlock()
 	var out []QueryInfo
 	for _, q := range s.eng.Queries() {
-		qi := QueryInfo{ID: q.ID(), Sink: q.Sink().Name, SinkTopic: q.Sink().Topic, Skipped: q.Skipped(), Late: q.Late()}
+		qi := QueryInfo{ID: q.ID(), Statement: q.Statement() + ";", Sink: q.Sink().Name, SinkTopic: q.Sink().Topic, Skipped: q.Skipped(), Late: q.Late()}
 		if r := s.runners[q.ID()]; r != nil {
 			st, err := r.status()
 			qi.State, qi.Processed = st, r.processed.Load()

@@ -67,9 +67,8 @@ func TestQueries(t *testing.T) {
 		}
 		time.Sleep(50 * time.Millisecond) // polling a counter, not asserting on time
 	}
-	// streamlite's SHOW QUERIES answers an empty queryString for now (sql/runtime's QueryInfo
-	// has no statement filled in), so q.SQL is not checked.
-	if q.ID != "CSAS_T_0" || q.State != "RUNNING" || len(q.Sinks) != 1 || q.Sinks[0] != "T" {
+	if q.ID != "CSAS_T_0" || q.State != "RUNNING" || len(q.Sinks) != 1 || q.Sinks[0] != "T" ||
+		q.SQL != "CREATE STREAM t AS SELECT * FROM s WHERE v <> 'skip';" {
 		t.Errorf("query: %+v", q)
 	}
 	if q.Processed != 2 || q.Skipped < 0 || q.Late < 0 {
