@@ -115,6 +115,15 @@ func (s *tmuxSession) tmux(args ...string) (string, error) {
 // text typed as is.
 func (s *tmuxSession) send(literal bool, keys ...string) {
 	s.t.Helper()
+	s.sendNow(literal, keys...)
+	// Let the program read the keys before the next ones: text typed right after an
+	// escape would be read as alt-keys.
+	time.Sleep(100 * time.Millisecond)
+}
+
+// sendNow is send without the pause after the keys.
+func (s *tmuxSession) sendNow(literal bool, keys ...string) {
+	s.t.Helper()
 	args := []string{"send-keys", "-t", "tui"}
 	if literal {
 		args = append(args, "-l")
@@ -122,9 +131,6 @@ func (s *tmuxSession) send(literal bool, keys ...string) {
 	if out, err := s.tmux(append(args, keys...)...); err != nil {
 		s.t.Fatalf("tmux send-keys %v: %v: %s", keys, err, out)
 	}
-	// Let the program read the keys before the next ones: text typed right after an
-	// escape would be read as alt-keys.
-	time.Sleep(100 * time.Millisecond)
 }
 
 func (s *tmuxSession) capture() string {
@@ -158,6 +164,53 @@ func (s *tmuxSession) waitShows(text string, timeout time.Duration) string {
 	})
 }
 
+// requireTmux skips the test when tmux is missing, except in CI where it fails.
+func requireTmux(t *testing.T) {
+	t.Helper()
+	if _, err := exec.LookPath("tmux"); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatal("tmux is not installed; the end-to-end TUI test needs it in CI")
+		}
+		t.Skip("tmux is not installed")
+	}
+}
+
+// startUp starts `streamlite up` on free ports and a fresh data directory, killed when the
+// test ends; its log is shown if the test failed.
+func startUp(t *testing.T, bin string) *upProcess {
+	t.Helper()
+	tmp := t.TempDir()
+	up := &upProcess{t: t, bin: bin, dir: filepath.Join(tmp, "data"), log: filepath.Join(tmp, "up.log"),
+		kafka: freeAddr(t), registry: freeAddr(t), sqlSrv: freeAddr(t)}
+	up.start()
+	t.Cleanup(up.kill)
+	t.Cleanup(func() {
+		if t.Failed() {
+			b, _ := os.ReadFile(up.log)
+			t.Logf("streamlite up's log:\n%s", b)
+		}
+	})
+	return up
+}
+
+// startTUI runs `streamlite tui` against up in a 100x30 tmux pane (session "tui", on a
+// server of its own killed when the test ends), with env (NAME=value) added to its
+// environment. The program is exec'd, so the pane's pid is the TUI's.
+func startTUI(t *testing.T, bin string, up *upProcess, env []string) *tmuxSession {
+	t.Helper()
+	s := &tmuxSession{t: t, socket: fmt.Sprintf("streamlite-tui-test-%d", os.Getpid())}
+	command := fmt.Sprintf("exec %s tui --brokers %s --registry http://%s --sql-server http://%s", bin, up.kafka, up.registry, up.sqlSrv)
+	args := []string{"new-session", "-d", "-s", "tui", "-x", "100", "-y", "30"}
+	for _, e := range env {
+		args = append(args, "-e", e)
+	}
+	if out, err := s.tmux(append(args, command)...); err != nil {
+		t.Fatalf("tmux new-session: %v: %s", err, out)
+	}
+	t.Cleanup(func() { _, _ = s.tmux("kill-server") })
+	return s
+}
+
 // line returns the n-th line (0-based) of a captured screen.
 func line(screen string, n int) string {
 	ls := strings.Split(screen, "\n")
@@ -173,24 +226,9 @@ func line(screen string, n int) string {
 // afterwards appear, switch to groups with :groups and see the lag of a group that is
 // behind, kill the broker and see the error line, restart it and see the screen recover.
 func TestTmuxEndToEnd(t *testing.T) {
-	if _, err := exec.LookPath("tmux"); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("tmux is not installed; the end-to-end TUI test needs it in CI")
-		}
-		t.Skip("tmux is not installed")
-	}
+	requireTmux(t)
 	bin := buildStreamlite(t)
-	tmp := t.TempDir()
-	up := &upProcess{t: t, bin: bin, dir: filepath.Join(tmp, "data"), log: filepath.Join(tmp, "up.log"),
-		kafka: freeAddr(t), registry: freeAddr(t), sqlSrv: freeAddr(t)}
-	up.start()
-	t.Cleanup(up.kill)
-	t.Cleanup(func() {
-		if t.Failed() {
-			b, _ := os.ReadFile(up.log)
-			t.Logf("streamlite up's log:\n%s", b)
-		}
-	})
+	up := startUp(t, bin)
 
 	// A topic with records, and a group 6 records behind on it.
 	cl, err := kgo.NewClient(kgo.SeedBrokers(up.kafka), kgo.DefaultProduceTopic("orders"))
@@ -215,12 +253,7 @@ func TestTmuxEndToEnd(t *testing.T) {
 		t.Fatalf("committing: %v %v", err, resp.Error())
 	}
 
-	s := &tmuxSession{t: t, socket: fmt.Sprintf("streamlite-tui-test-%d", os.Getpid())}
-	command := fmt.Sprintf("%s tui --brokers %s --registry http://%s --sql-server http://%s", bin, up.kafka, up.registry, up.sqlSrv)
-	if out, err := s.tmux("new-session", "-d", "-s", "tui", "-x", "100", "-y", "30", command); err != nil {
-		t.Fatalf("tmux new-session: %v: %s", err, out)
-	}
-	t.Cleanup(func() { _, _ = s.tmux("kill-server") })
+	s := startTUI(t, bin, up, nil)
 
 	s.waitShows("orders", 30*time.Second)
 	// Navigate: filter the topics by name, open the topic, open its records from the end.

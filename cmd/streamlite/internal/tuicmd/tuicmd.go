@@ -142,7 +142,12 @@ func run(cmd *cobra.Command, f *flags) error {
 		Context:   cmd.Context(),
 	})
 	defer m.Close()
-	p := tea.NewProgram(m, tea.WithAltScreen(), tea.WithContext(cmd.Context()), tea.WithOutput(out), tea.WithInput(os.Stdin))
+	model, output, stop, err := instrument(m, out)
+	if err != nil {
+		return err
+	}
+	defer stop()
+	p := tea.NewProgram(model, tea.WithAltScreen(), tea.WithContext(cmd.Context()), output, tea.WithInput(os.Stdin))
 	if _, err := p.Run(); err != nil {
 		if errors.Is(err, tea.ErrProgramKilled) && cmd.Context().Err() != nil {
 			return nil // SIGTERM or the first Ctrl-C outside the terminal's raw mode
