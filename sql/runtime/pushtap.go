@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kadm"
@@ -18,10 +19,11 @@ import (
 // topics from latest: the broker serves one fetch, and the records are
 // decoded once, however many push queries watch the topics. Each query
 // (a tapSub) gets the tap's fetches, merged by time, through a short
-// queue; a query that falls behind holds the tap back for at most
-// tapSlowAfter, then leaves it and goes on from where it was with a
-// consumer of its own, so one slow client never stalls the others and a
-// lagging query lags in Kafka, not in memory.
+// queue. The tap waits for a query whose queue is full: queries that the
+// push governor holds back lag together, in Kafka, not in memory. But a
+// query whose client has not taken its rows for tapSlowAfter is let go:
+// it goes on from where it was with a consumer of its own, so one slow
+// client never stalls the others.
 //
 // Lock order: Server.taps.mu, then tap.mu.
 type tap struct {
@@ -48,14 +50,19 @@ type tapSub struct {
 	dropped chan struct{}
 	// left is closed by the query when it stops reading.
 	left chan struct{}
+	// flushing is when the query began handing rows to its client
+	// (UnixNano), 0 when it is not doing so.
+	flushing atomic.Int64
 }
 
 const (
 	// tapQueue is how many fetches wait for a query to take them.
 	tapQueue = 4
-	// tapSlowAfter is how long the tap waits for a query whose queue is
-	// full before it lets the query go on alone.
+	// tapSlowAfter is how long a query with a full queue may take to
+	// hand rows to its client before the tap lets it go on alone.
 	tapSlowAfter = time.Second
+	// tapCheck is how often the tap looks at a query it waits for.
+	tapCheck = 50 * time.Millisecond
 	// tapFetchBytes bounds the tap's fetch (one consumer for every query,
 	// so larger than a lone push query's).
 	tapFetchBytes = 1 << 20
@@ -230,8 +237,8 @@ func (tp *tap) run(ctx context.Context, cl *kgo.Client, known map[string]map[int
 	}
 }
 
-// offer hands recs to sub, waiting up to tapSlowAfter for room in its
-// queue; false means the query is too slow for the tap.
+// offer hands recs to sub, waiting while its queue is full; false means
+// its client is too slow for the tap (see tapSlowAfter).
 func (tp *tap) offer(ctx context.Context, sub *tapSub, recs []*kgo.Record) bool {
 	select {
 	case sub.fetches <- recs:
@@ -240,17 +247,21 @@ func (tp *tap) offer(ctx context.Context, sub *tapSub, recs []*kgo.Record) bool 
 		return true
 	default:
 	}
-	t := time.NewTimer(tapSlowAfter)
+	t := time.NewTicker(tapCheck)
 	defer t.Stop()
-	select {
-	case sub.fetches <- recs:
-		return true
-	case <-sub.left:
-		return true
-	case <-ctx.Done():
-		return true
-	case <-t.C:
-		return false
+	for {
+		select {
+		case sub.fetches <- recs:
+			return true
+		case <-sub.left:
+			return true
+		case <-ctx.Done():
+			return true
+		case <-t.C:
+			if since := sub.flushing.Load(); since != 0 && time.Since(time.Unix(0, since)) > tapSlowAfter {
+				return false
+			}
+		}
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"maps"
+	goruntime "runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -61,6 +62,8 @@ type Server struct {
 	pushSlots chan struct{}
 	// taps are the consumers push queries from latest share.
 	taps taps
+	// pushGov holds push queries back while the process is short of CPU.
+	pushGov *pushGovernor
 }
 
 // command is one record of the command topic: a statement that changed
@@ -94,7 +97,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	s := &Server{
 		cfg: cfg, log: cfg.Logger, prefix: "_streamlite-sql-" + cfg.ServiceID + "_",
 		cl: cl, adm: kadm.NewClient(cl), eng: engine.New(nil), runners: map[string]*runner{},
-		pushSlots: make(chan struct{}, pushConcurrency()),
+		pushSlots: make(chan struct{}, pushConcurrency()), pushGov: newPushGovernor(pushConcurrency(), goruntime.GOMAXPROCS(0)),
 	}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	if err := s.replay(ctx); err != nil {

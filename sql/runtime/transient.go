@@ -198,6 +198,8 @@ func (sel *Select) Push(ctx context.Context, emit func(row []types.Value, tombst
 		return FinalLimitReached, nil
 	}
 	s := sel.srv
+	s.pushGov.start()
+	defer s.pushGov.end()
 	consume := []kgo.Opt{kgo.ConsumeTopics(sel.t.Inputs()...), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart())}
 	var known map[string]map[int32]int64 // the partitions read, when consuming partitions
 	if !strings.EqualFold(sel.props["auto.offset.reset"], "earliest") && !strings.EqualFold(sel.props["ksql.streams.auto.offset.reset"], "earliest") {
@@ -258,6 +260,12 @@ func (sel *Select) pushFromTap(ctx context.Context, emit func(row []types.Value,
 		return "", nil, fmt.Errorf("starting the push query: %w", err)
 	}
 	defer tp.unsubscribe(sub)
+	// The tap lets the query go when its client takes too long.
+	tflush := func() error {
+		sub.flushing.Store(time.Now().UnixNano())
+		defer sub.flushing.Store(0)
+		return flush()
+	}
 	for {
 		select {
 		case <-ctx.Done():
@@ -265,7 +273,7 @@ func (sel *Select) pushFromTap(ctx context.Context, emit func(row []types.Value,
 		case <-tp.done: // the Server is closing
 			return "", nil, nil
 		case recs := <-sub.fetches:
-			if final, err := sel.runFetch(ctx, recs, pos, emit, flush); err != nil || final != "" {
+			if final, err := sel.runFetch(ctx, recs, pos, emit, tflush); err != nil || final != "" {
 				return final, nil, err
 			}
 		case <-sub.dropped:
@@ -283,24 +291,49 @@ func (sel *Select) pushFromTap(ctx context.Context, emit func(row []types.Value,
 	}
 }
 
-// runFetch runs one fetch's records, merged by time, through the query in
-// a push slot, then flushes. With pos (next offset by topic and
-// partition), records before a partition's position are skipped and the
-// positions advance.
+// runFetch runs one fetch's records, merged by time, through the query,
+// pushChunk records at a time: each chunk in a push slot held as long as
+// the push governor says, then flushed. With pos (next offset by topic
+// and partition), records before a partition's position are skipped and
+// the positions advance.
 func (sel *Select) runFetch(ctx context.Context, recs []*kgo.Record, pos map[string]map[int32]int64, emit func(row []types.Value, tombstone bool) error, flush func() error) (string, error) {
 	s := sel.srv
-	select {
-	case s.pushSlots <- struct{}{}:
-	case <-ctx.Done():
-		return "", nil
+	for len(recs) > 0 {
+		chunk := recs[:min(len(recs), pushChunk)]
+		recs = recs[len(chunk):]
+		select {
+		case s.pushSlots <- struct{}{}:
+		case <-ctx.Done():
+			return "", nil
+		}
+		began := time.Now()
+		final, err := sel.process(chunk, pos, emit)
+		took := time.Since(began)
+		s.pushGov.ran(took)
+		if pause := s.pushGov.pause(took); pause > 0 && err == nil && final == "" {
+			// Held idle, so that no other push query runs meanwhile.
+			t := time.NewTimer(pause)
+			select {
+			case <-t.C:
+			case <-ctx.Done():
+				t.Stop()
+			}
+		}
+		<-s.pushSlots
+		if err == nil {
+			err = flush()
+		}
+		if err != nil || final != "" {
+			return final, err
+		}
 	}
-	final, err := sel.process(recs, pos, emit)
-	<-s.pushSlots
-	if err == nil {
-		err = flush()
-	}
-	return final, err
+	return "", nil
 }
+
+// pushChunk is how many records a push query runs in one go: a few
+// milliseconds of work, so that the push governor's pauses come often and
+// a client's buffered rows stay small.
+const pushChunk = 2048
 
 // pushFetchBytes bounds a lone push query's fetch (fetch.max.bytes and
 // max.partition.fetch.bytes; Kafka's defaults are 50 MiB and 1 MiB).
