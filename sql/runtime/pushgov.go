@@ -16,7 +16,7 @@ import (
 // queries spend running rows, and gives push queries what the rest of
 // the process leaves of its CPUs: while the rest keeps them busy, push
 // queries get pushMinShare of their slots' time; when it does not, all
-// of it. A push query runs a chunk of rows in a push slot and then, at a
+// of it. A rise in the rest's use is taken at once, a fall smoothed. A push query runs a chunk of rows in a push slot and then, at a
 // share s, holds the slot idle for (1-s)/s times as long as the rows took.
 //
 // It samples only while push queries run: start and end count them, and
@@ -36,14 +36,15 @@ type pushGovernor struct {
 const (
 	// pushMinShare is the least share of their slots' time push queries
 	// get: they always move forward.
-	pushMinShare = 0.05
+	pushMinShare = 0.02
 	// pushGovernEvery is how often the governor samples.
 	pushGovernEvery = 10 * time.Millisecond
 	// pushHeadroom is the part of the process's CPUs left unclaimed, so
 	// that a burst of other work finds a CPU free.
 	pushHeadroom = 0.1
 	// pushSmoothing weighs a new sample of the rest's CPU use against
-	// the running average.
+	// the running average when it falls; a rise is taken at once, so
+	// that push queries give way as soon as other work starts.
 	pushSmoothing = 0.3
 	// pushMaxPause bounds one idle hold of a push slot.
 	pushMaxPause = time.Second
@@ -121,7 +122,11 @@ func (g *pushGovernor) run(ctx context.Context, done chan struct{}) {
 		busy, at := g.busy.Load(), time.Now()
 		if wall := at.Sub(at0); wall > 0 {
 			rest := float64(cpu-cpu0-time.Duration(busy-busy0)) / float64(wall)
-			other += pushSmoothing * (max(0, rest) - other)
+			if rest = max(0, rest); rest > other {
+				other = rest
+			} else {
+				other += pushSmoothing * (rest - other)
+			}
 		}
 		cpu0, busy0, at0 = cpu, busy, at
 		free := float64(g.procs)*(1-pushHeadroom) - other
