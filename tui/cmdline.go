@@ -4,15 +4,18 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/streamlite/streamlite/tui/cluster"
 )
 
 // cmdLine is the `:` command line (k9s): a screen name, or a command with an argument,
-// completed with tab from the names the lists last showed.
+// completed with tab from the names the lists last showed. The input shows the rest of the
+// first completion dimmed (up/down choose another); tab extends the line (complete).
 type cmdLine struct {
-	in *input
+	in          *textinput.Model
+	completions []string // every full line the command line completes to
 }
 
 // commands the line knows: the ones that take an argument and the ones that do not.
@@ -22,10 +25,9 @@ var (
 )
 
 func (m *Model) openCmdLine() {
-	in := newInput(&m.st, ":", "")
-	in.focused = true
-	in.completions = m.completions()
-	m.cmd = &cmdLine{in: in}
+	in := newFocusedInput(&m.st, ":", "")
+	in.ShowSuggestions = true
+	m.cmd = &cmdLine{in: in, completions: m.completions()}
 }
 
 // completions are every full command line `:` can complete to.
@@ -44,7 +46,7 @@ func (m *Model) completions() []string {
 }
 
 func (m *Model) cmdView(w int) string {
-	return m.cmd.in.view(w)
+	return inputView(m.cmd.in, w)
 }
 
 func (m *Model) cmdKey(k tea.KeyMsg) tea.Cmd {
@@ -61,9 +63,14 @@ func (m *Model) cmdKey(k tea.KeyMsg) tea.Cmd {
 			m.fail = &failure{screen: m.top().id(), text: err.Error()}
 		}
 		return cmd
+	case "tab":
+		complete(m.cmd.in, m.cmd.completions)
+		return nil
 	}
-	m.cmd.in.update(k)
-	return nil
+	cmd, _ := updateInput(m.cmd.in, k)
+	// The input shows the completions of what it now holds.
+	m.cmd.in.SetSuggestions(completionsOf(m.cmd.in.Value(), m.cmd.completions))
+	return cmd
 }
 
 // resolveCommand finds the command word w names: itself or the only command it is a

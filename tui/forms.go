@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/charmbracelet/bubbles/textarea"
+	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/streamlite/streamlite/tui/cluster"
@@ -15,7 +17,7 @@ import (
 type field struct {
 	label string
 	hint  string
-	in    *input
+	in    *textinput.Model
 }
 
 // form is a column of fields; tab and shift-tab move between them.
@@ -25,7 +27,7 @@ type form struct {
 }
 
 func (f *form) add(st *styles, label, hint, value string) {
-	in := newInput(st, "", "")
+	in := newTextInput(st, "", "")
 	in.SetValue(value)
 	f.fields = append(f.fields, field{label: label, hint: hint, in: in})
 }
@@ -35,14 +37,18 @@ func (f *form) value(i int) string { return strings.TrimSpace(f.fields[i].in.Val
 // setFocus focuses field i; an i past the fields focuses none of them (the form's
 // owner has another focus stop there).
 func (f *form) setFocus(i int) {
-	for j := range f.fields {
-		f.fields[j].in.focused = j == i
+	for j, fl := range f.fields {
+		if j == i {
+			fl.in.Focus()
+		} else {
+			fl.in.Blur()
+		}
 	}
 	f.focus = i
 }
 
 // lines draws the fields, labels padded to one width, inputs sized to w.
-func (f *form) lines(w int) []string {
+func (f *form) lines(st *styles, w int) []string {
 	lw := 0
 	for _, fl := range f.fields {
 		lw = max(lw, len(fl.label))
@@ -54,9 +60,9 @@ func (f *form) lines(w int) []string {
 			mark = markerSel
 		}
 		iw := max(w-len(mark)-lw-2-len(fl.hint)-3, 8)
-		line := mark + pad(fl.label, lw, false) + "  " + pad(fl.in.view(iw), iw, false)
+		line := mark + pad(fl.label, lw, false) + "  " + pad(inputView(fl.in, iw), iw, false)
 		if fl.hint != "" {
-			line += "   " + fl.in.st.dim.Render(fl.hint)
+			line += "   " + st.dim.Render(fl.hint)
 		}
 		out = append(out, fit(line, w))
 	}
@@ -68,7 +74,7 @@ type produceScreen struct {
 	screenBase
 	topic string
 	f     form
-	value *input
+	value *textarea.Model
 	send  loader
 }
 
@@ -79,8 +85,7 @@ func newProduceScreen(m *Model, topic string) *produceScreen {
 	s.f.add(&m.st, "partition", "blank: by key", "")
 	s.f.add(&m.st, "key", "blank: null key", "")
 	s.f.add(&m.st, "headers", "k=v,k2=v2", "")
-	s.value = newInput(&m.st, "", "the value (enter breaks the line)")
-	s.value.multiline = true
+	s.value = newTextArea(&m.st, "the value (enter breaks the line)")
 	s.f.setFocus(0)
 	return s
 }
@@ -95,7 +100,10 @@ func (s *produceScreen) bindings() []binding {
 
 func (s *produceScreen) focusStop(i int) tea.Cmd {
 	s.f.setFocus(i)
-	s.value.focused = i == produceValueStop
+	if i == produceValueStop {
+		return s.value.Focus()
+	}
+	s.value.Blur()
 	return nil
 }
 
@@ -131,11 +139,10 @@ func (s *produceScreen) update(m *Model, msg tea.Msg) tea.Cmd {
 			}
 		}
 		if s.f.focus == produceValueStop {
-			s.value.update(msg)
-		} else {
-			s.f.fields[s.f.focus].in.update(msg)
+			return updateArea(s.value, msg)
 		}
-		return nil
+		cmd, _ := updateInput(s.f.fields[s.f.focus].in, msg)
+		return cmd
 	}
 	return nil
 }
@@ -191,13 +198,13 @@ func (s *produceScreen) submit(m *Model) tea.Cmd {
 
 func (s *produceScreen) view(m *Model, w, h int) []string {
 	out := []string{fmt.Sprintf("  produce a record to %s", s.topic), ""}
-	out = append(out, s.f.lines(w)...)
+	out = append(out, s.f.lines(&m.st, w)...)
 	mark := markerOff
 	if s.f.focus == produceValueStop {
 		mark = markerSel
 	}
 	out = append(out, mark+"value")
-	for _, l := range s.value.lines(w-2, max(h-len(out), 3)) {
+	for _, l := range areaLines(s.value, w-2, max(h-len(out), 3)) {
 		out = append(out, "  "+l)
 	}
 	return out
@@ -262,8 +269,8 @@ func (s *createTopicScreen) update(m *Model, msg tea.Msg) tea.Cmd {
 			s.f.setFocus((s.f.focus + n - 1) % n)
 			return nil
 		}
-		s.f.fields[s.f.focus].in.update(msg)
-		return nil
+		cmd, _ := updateInput(s.f.fields[s.f.focus].in, msg)
+		return cmd
 	}
 	return nil
 }
@@ -313,7 +320,7 @@ func (s *createTopicScreen) submit(m *Model) tea.Cmd {
 
 func (s *createTopicScreen) view(m *Model, w, h int) []string {
 	out := []string{"  create a topic", ""}
-	out = append(out, s.f.lines(w)...)
+	out = append(out, s.f.lines(&m.st, w)...)
 	out = append(out, "", "  enter on the last field or ctrl-s creates it")
 	return out
 }
@@ -322,14 +329,12 @@ func (s *createTopicScreen) view(m *Model, w, h int) []string {
 type deleteTopicScreen struct {
 	screenBase
 	topic string
-	in    *input
+	in    *textinput.Model
 	del   loader
 }
 
 func newDeleteTopicScreen(m *Model, topic string) *deleteTopicScreen {
-	s := &deleteTopicScreen{topic: topic, in: newInput(&m.st, "> ", "")}
-	s.in.focused = true
-	return s
+	return &deleteTopicScreen{topic: topic, in: newFocusedInput(&m.st, "> ", "")}
 }
 
 func (s *deleteTopicScreen) name() string       { return "delete topic" }
@@ -374,8 +379,8 @@ func (s *deleteTopicScreen) update(m *Model, msg tea.Msg) tea.Cmd {
 			m.status = "deleting…"
 			return s.del.fetch(m, s)
 		}
-		s.in.update(msg)
-		return nil
+		cmd, _ := updateInput(s.in, msg)
+		return cmd
 	}
 	return nil
 }
@@ -385,7 +390,7 @@ func (s *deleteTopicScreen) view(m *Model, w, h int) []string {
 		fmt.Sprintf("  delete topic %s and all its records? This cannot be undone.", s.topic),
 		"",
 		"  type the topic's name to confirm:",
-		"  " + s.in.view(w-2),
+		"  " + inputView(s.in, w-2),
 	}
 }
 
@@ -394,17 +399,16 @@ type startPrompt struct {
 	screenBase
 	topic string
 	kind  cluster.StartKind
-	in    *input
+	in    *textinput.Model
 }
 
 func newStartPrompt(m *Model, topic string, kind cluster.StartKind) *startPrompt {
 	s := &startPrompt{topic: topic, kind: kind}
 	if kind == cluster.FromOffset {
-		s.in = newInput(&m.st, "start offset: ", "e.g. 42 (every partition, clamped to its range)")
+		s.in = newFocusedInput(&m.st, "start offset: ", "e.g. 42 (every partition, clamped to its range)")
 	} else {
-		s.in = newInput(&m.st, "start time: ", "RFC 3339 (2024-05-01T12:00:00Z) or relative (-5m)")
+		s.in = newFocusedInput(&m.st, "start time: ", "RFC 3339 (2024-05-01T12:00:00Z) or relative (-5m)")
 	}
-	s.in.focused = true
 	return s
 }
 
@@ -444,10 +448,10 @@ func (s *startPrompt) update(m *Model, msg tea.Msg) tea.Cmd {
 		}
 		return m.replaceTop(newRecordsScreen(m, s.topic, from))
 	}
-	s.in.update(k)
-	return nil
+	cmd, _ := updateInput(s.in, k)
+	return cmd
 }
 
 func (s *startPrompt) view(m *Model, w, h int) []string {
-	return []string{"  read " + s.topic + " from:", "", "  " + s.in.view(w-2)}
+	return []string{"  read " + s.topic + " from:", "", "  " + inputView(s.in, w-2)}
 }

@@ -8,7 +8,9 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/streamlite/streamlite/tui/cluster"
 )
@@ -34,7 +36,7 @@ type recordsScreen struct {
 
 	filter     RecordFilter
 	matches    []int64 // seqs of the kept records that match filter (nil filter: unused)
-	input      *input
+	input      *textinput.Model
 	filterCol  int // the column a filter error points at, 0 when none
 	follow     bool
 	caughtUp   bool  // the backlog has been read: what arrives now is new
@@ -357,11 +359,10 @@ func (s *recordsScreen) key(m *Model, k string) tea.Cmd {
 			s.list.clamp(n)
 		}
 	case "/":
-		s.input = newInput(&m.st, "/", "e.g. error key:user-1 value.status=failed partition:0 offset>=100 -word")
+		s.input = newFocusedInput(&m.st, "/", "e.g. error key:user-1 value.status=failed partition:0 offset>=100 -word")
 		if s.filter != nil {
 			s.input.SetValue(s.filter.String())
 		}
-		s.input.focused = true
 	case "enter":
 		if seq := s.selectedSeq(); seq >= 0 {
 			rec := *s.ring.bySeq(seq)
@@ -397,10 +398,11 @@ func (s *recordsScreen) filterKey(m *Model, k tea.KeyMsg) tea.Cmd {
 		s.setFilter(f)
 		return nil
 	}
-	if s.input.update(k) {
+	cmd, changed := updateInput(s.input, k)
+	if changed {
 		s.filterCol = 0
 	}
-	return nil
+	return cmd
 }
 
 // errorColumn reads the 1-based column of a filter error ("column 7: ..."), 0 if none.
@@ -422,10 +424,10 @@ func errorColumn(err error) int {
 func (s *recordsScreen) view(m *Model, w, h int) []string {
 	var out []string
 	if s.input != nil {
-		out = append(out, s.input.view(w))
+		out = append(out, inputView(s.input, w))
 		h--
 		if s.filterCol > 0 {
-			out = append(out, m.st.err.Render(fit(strings.Repeat(" ", len(s.input.prompt)+s.filterCol-1)+"^", w)))
+			out = append(out, m.st.err.Render(fit(strings.Repeat(" ", ansi.StringWidth(s.input.Prompt)+s.filterCol-1)+"^", w)))
 			h--
 		}
 	}

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/streamlite/streamlite/tui/cluster"
@@ -19,7 +20,7 @@ type resetScreen struct {
 	group  string
 	phase  resetPhase
 	choice cursorList
-	input  *input
+	input  *textinput.Model
 	target cluster.ResetTarget
 	plan   loader
 	apply  loader
@@ -153,8 +154,8 @@ func (s *resetScreen) key(m *Model, msg tea.KeyMsg) tea.Cmd {
 			s.input = nil
 			return s.planFor(m, t)
 		}
-		s.input.update(msg)
-		return nil
+		cmd, _ := updateInput(s.input, msg)
+		return cmd
 	case resetPlan:
 		if s.list.move(k, len(s.change)) {
 			return nil
@@ -175,8 +176,7 @@ func (s *resetScreen) choose(m *Model) tea.Cmd {
 		if to == "time" {
 			prompt, hint = "time: ", "RFC 3339 (2024-05-01T12:00:00Z) or relative (-5m)"
 		}
-		s.input = newInput(&m.st, prompt, hint)
-		s.input.focused = true
+		s.input = newFocusedInput(&m.st, prompt, hint)
 		s.phase = resetInput
 		return nil
 	}
@@ -252,7 +252,7 @@ func (s *resetScreen) view(m *Model, w, h int) []string {
 			out = append(out, line)
 		}
 		if s.input != nil {
-			out = append(out, "", "  "+s.input.view(w-2))
+			out = append(out, "", "  "+inputView(s.input, w-2))
 		}
 		out = append(out, "", "  nothing is written before the dry run is shown and y is pressed")
 		return out

@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/streamlite/streamlite/tui/cluster"
@@ -35,7 +36,7 @@ type topicsScreen struct {
 	internal bool            // `i`: show internal topics
 	sortBy   topicSort
 	filter   string
-	input    *input // the `/` input while it has focus
+	input    *textinput.Model // the `/` input while it has focus
 	list     cursorList
 	tbl      table
 }
@@ -132,9 +133,8 @@ func (s *topicsScreen) update(m *Model, msg tea.Msg) tea.Cmd {
 				return m.push(newTopicScreen(m, t.Name))
 			}
 		case "/":
-			s.input = newInput(&m.st, "/", "name contains")
+			s.input = newFocusedInput(&m.st, "/", "name contains")
 			s.input.SetValue(s.filter)
-			s.input.focused = true
 		case "s":
 			s.sortBy = (s.sortBy + 1) % numTopicSorts
 			s.reshow()
@@ -164,10 +164,10 @@ func (s *topicsScreen) filterKey(k tea.KeyMsg) tea.Cmd {
 		s.reshow()
 		return nil
 	}
-	s.input.update(k)
+	cmd, _ := updateInput(s.input, k)
 	s.filter = s.input.Value()
 	s.reshow()
-	return nil
+	return cmd
 }
 
 // reshow recomputes the shown topics, keeping the selection on the same topic.
@@ -256,7 +256,7 @@ func (s *topicsScreen) view(m *Model, w, h int) []string {
 	}
 	var out []string
 	if s.input != nil {
-		out = append(out, s.input.view(w))
+		out = append(out, inputView(s.input, w))
 	}
 	out = append(out, s.tbl.render(m, rows, &s.list, w, h)...)
 	switch {
