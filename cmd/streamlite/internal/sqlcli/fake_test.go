@@ -40,6 +40,7 @@ type fakeServer struct {
 		printLines []string            // PRINT's answer; nil: /query is not served
 		running    map[string]chan struct{}
 		nextID     int
+		markKeys   bool // end key columns' types in /query-stream's header with " KEY"
 	}
 }
 
@@ -100,6 +101,14 @@ func (f *fakeServer) lastQueryProps() map[string]string {
 func (f *fakeServer) setPull(lines ...string) {
 	f.mu.Lock()
 	f.mu.pullLines = lines
+	f.mu.Unlock()
+}
+
+// setMarkKeys makes /query-stream's header mark the key columns, as
+// ksqlDB's /query header schema does ("`ID` INTEGER KEY").
+func (f *fakeServer) setMarkKeys(on bool) {
+	f.mu.Lock()
+	f.mu.markKeys = on
 	f.mu.Unlock()
 }
 
@@ -210,8 +219,12 @@ func (f *fakeServer) ksql(w http.ResponseWriter, r *http.Request) {
 				}
 				fields = append(fields, fd)
 			}
+			typ := "STREAM"
+			if s.table {
+				typ = "TABLE"
+			}
 			out = append(out, map[string]any{"@type": "sourceDescription", "sourceDescription": map[string]any{
-				"name": s.name, "fields": fields}, "warnings": []any{}})
+				"name": s.name, "type": typ, "fields": fields}, "warnings": []any{}})
 		case *ast.InsertValues:
 		default:
 			out = append(out, status(st, "ok"))
@@ -248,6 +261,7 @@ func (f *fakeServer) queryStream(w http.ResponseWriter, r *http.Request) {
 		src = f.findLocked(ref.Name)
 	}
 	pull := append([]string(nil), f.mu.pullLines...)
+	markKeys := f.mu.markKeys
 	f.mu.nextID++
 	id := fmt.Sprintf("transient_%d", f.mu.nextID)
 	stop := make(chan struct{})
@@ -261,7 +275,11 @@ func (f *fakeServer) queryStream(w http.ResponseWriter, r *http.Request) {
 	for _, it := range sel.Query.Select {
 		if _, ok := it.Expr.(*ast.AllColumns); ok {
 			for _, c := range src.cols {
-				names, types = append(names, c.name), append(types, c.typ)
+				typ := c.typ
+				if markKeys && c.key {
+					typ += " KEY"
+				}
+				names, types = append(names, c.name), append(types, typ)
 			}
 			continue
 		}
@@ -270,6 +288,9 @@ func (f *fakeServer) queryStream(w http.ResponseWriter, r *http.Request) {
 		for _, c := range src.cols {
 			if c.name == n {
 				typ = c.typ
+				if markKeys && c.key {
+					typ += " KEY"
+				}
 			}
 		}
 		names, types = append(names, cmpOrStr(it.Alias, n)), append(types, typ)

@@ -79,6 +79,47 @@ func (p *ptySession) expectAny(subs ...string) string {
 	}
 }
 
+// mark returns where the shell's output is now, for screenSince.
+func (p *ptySession) mark() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.out.Len()
+}
+
+// screenSince is what the output since mark draws on a terminal of the
+// pty's size, starting on a blank screen: the lines above the mark are not
+// there, which is all the live table may rewrite.
+func (p *ptySession) screenSince(mark int) *screen {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	scr := newScreen(160, 50)
+	scr.Write(p.out.Bytes()[mark:])
+	return scr
+}
+
+// waitScreen waits until the output since mark draws each of lines, on
+// exactly one line of the screen each.
+func (p *ptySession) waitScreen(mark int, lines ...string) {
+	p.t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		scr := p.screenSince(mark)
+		ok := true
+		for _, l := range lines {
+			if n := len(scr.linesWith(l)); n != 1 {
+				ok = false
+			}
+		}
+		if ok {
+			return
+		}
+		if time.Now().After(deadline) {
+			p.t.Fatalf("timed out waiting for the screen to show each of %q once; it shows:\n%s", lines, scr.text())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
 // TestShellRealServer drives the shell in a pseudo-terminal against a real
 // SQL server (broker, runtime, REST API): the user creates a stream, inserts
 // rows, watches a push query print them and a row inserted by another
@@ -147,6 +188,48 @@ func TestShellRealServer(t *testing.T) {
 	p.expect("|alice|1|")
 	p.expect("(1 row)")
 	p.expect("ksql> ")
+
+	// A push query over an aggregation is a live table: one line per key,
+	// rewritten in place as the key's count changes, while another client
+	// inserts rows.
+	from := p.mark()
+	p.send("SELECT name, COUNT(*) AS n FROM s GROUP BY name EMIT CHANGES;\r")
+	p.expect("|NAME                |N                   |")
+	p.waitScreen(from, "|alice               |1                   |", "|bob                 |1                   |",
+		"|carol               |1                   |")
+	for _, name := range []string{"alice", "bob", "alice"} {
+		ksqlPost(t, url, "INSERT INTO s (id, name) VALUES (9, '"+name+"');")
+	}
+	live := []string{"|alice               |3                   |", "|bob                 |2                   |",
+		"|carol               |1                   |"}
+	p.waitScreen(from, live...)
+	p.send("\x03")
+	p.expect("Query terminated (")
+	p.expect("ksql> ")
+	onePerKey := func(from int) {
+		t.Helper()
+		scr := p.screenSince(from)
+		for _, name := range []string{"|alice ", "|bob ", "|carol "} {
+			if got := scr.linesWith(name); len(got) != 1 {
+				t.Errorf("the screen shows %d lines for %s, want 1:\n%s", len(got), name, scr.text())
+			}
+		}
+		if !strings.Contains(scr.text(), "|N                   |\n+--------------------+--------------------+\n"+strings.Join(live, "\n")+"\n") {
+			t.Errorf("the live table is not one line per key in first-seen order:\n%s", scr.text())
+		}
+	}
+	onePerKey(from)
+
+	// So is a push query over the table the aggregation made, whose key the
+	// shell asks the server for.
+	from = p.mark()
+	p.send("SELECT * FROM counts EMIT CHANGES;\r")
+	p.expect("|NAME                |N                   |")
+	p.waitScreen(from, live...)
+	p.send("\x03")
+	p.expect("Query terminated (")
+	p.expect("ksql> ")
+	onePerKey(from)
 
 	// PRINT shows the topic's records as ksqlDB prints them.
 	p.send("PRINT s FROM BEGINNING LIMIT 2;\r")

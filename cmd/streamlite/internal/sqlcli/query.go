@@ -75,6 +75,12 @@ type QueryStream struct {
 	ID      string
 	Columns []string
 	Types   []string
+	// Key marks the columns a server declared part of the row's key, by
+	// ending the column's type with " KEY" as ksqlDB's /query header schema
+	// does ("`USER` STRING KEY"); Types then holds the type without it. Nil
+	// when none is marked: ksqlDB's /query-stream header (and ours) marks
+	// none, and the shell reads the key off the statement (resultKey).
+	Key []bool
 
 	body io.ReadCloser
 	r    *bufio.Reader
@@ -142,7 +148,24 @@ func (c *Client) QueryStream(ctx context.Context, sql string, props map[string]s
 		return nil, fmt.Errorf("SQL server %s: unexpected query header %.200q", c.URL, line)
 	}
 	q.ID, q.Columns, q.Types = h.ID, h.Columns, h.Types
+	q.Key = splitKeyMarks(q.Types)
 	return q, nil
+}
+
+// splitKeyMarks removes the " KEY" ending from the types in place and
+// returns which had it, or nil when none had.
+func splitKeyMarks(types []string) []bool {
+	var key []bool
+	for i, t := range types {
+		t = strings.TrimSpace(t)
+		if n := len(t) - len(" KEY"); n > 0 && strings.EqualFold(t[n:], " KEY") {
+			if key == nil {
+				key = make([]bool, len(types))
+			}
+			key[i], types[i] = true, strings.TrimSpace(t[:n])
+		}
+	}
+	return key
 }
 
 func propsOrEmpty(p map[string]string) map[string]string {

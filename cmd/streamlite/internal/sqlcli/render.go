@@ -15,7 +15,9 @@ type outputMode int
 const (
 	// outputTable prints SELECT results as a table: a push query's rows as
 	// they arrive (columns sized by type), a pull query's once all are in
-	// (columns sized by the data). ksqlDB's CLI calls it TABULAR.
+	// (columns sized by the data). ksqlDB's CLI calls it TABULAR. On a
+	// terminal, a push query over a table (or an aggregation) is a live
+	// table: one line per key, rewritten in place (live.go).
 	outputTable outputMode = iota
 	// outputChangelog prints every row as a change: "+" for a row, "-" for
 	// a retraction (when the server marks one), as Flink's changelog mode
@@ -98,6 +100,10 @@ func printShellEntity(w io.Writer, e map[string]any, mode outputMode) {
 
 // resultPrinter prints the answer to one SELECT in the shell's output mode.
 // The shell's goroutine calls header once, row per row, then end.
+//
+// In table mode a push query's rows are appended as they arrive, one line a
+// change, unless live is set (by goLive, after header): then a keyed result
+// keeps one line per key and rewrites it in place (live.go).
 type resultPrinter struct {
 	w      io.Writer
 	mode   outputMode
@@ -109,14 +115,17 @@ type resultPrinter struct {
 	held   [][]string // a pull query's rows in table mode, printed at the end
 	n      int        // rows received
 	final  string     // the server's closing message
+	live   *liveTable // nil: rows are appended
 }
 
 func newResultPrinter(w io.Writer, mode outputMode, pull bool) *resultPrinter {
 	return &resultPrinter{w: w, mode: mode, pull: pull}
 }
 
-// header prints the header of a query's answer.
-func (p *resultPrinter) header(id string, cols, types []string) {
+// header prints the header of a query's answer. key marks the columns the
+// server declared KEY (nil for none); json mode gives them back in its
+// schema, as ksqlDB's /query does.
+func (p *resultPrinter) header(id string, cols, types []string, key []bool) {
 	p.id, p.cols, p.types = id, cols, types
 	switch {
 	case p.mode == outputJSON:
@@ -125,6 +134,9 @@ func (p *resultPrinter) header(id string, cols, types []string) {
 			t := ""
 			if i < len(types) {
 				t = " " + types[i]
+			}
+			if i < len(key) && key[i] {
+				t += " KEY"
 			}
 			schema[i] = "`" + c + "`" + t
 		}
@@ -173,7 +185,10 @@ func typeWidth(t string) int {
 
 func (p *resultPrinter) opColumn() bool { return p.mode == outputChangelog }
 
-func (p *resultPrinter) border() {
+func (p *resultPrinter) border() { io.WriteString(p.w, p.borderText()+"\n") }
+
+// borderText is the table's border line, without its newline.
+func (p *resultPrinter) borderText() string {
 	var b strings.Builder
 	if p.opColumn() {
 		b.WriteString("+--")
@@ -182,11 +197,17 @@ func (p *resultPrinter) border() {
 		b.WriteByte('+')
 		b.WriteString(strings.Repeat("-", w))
 	}
-	b.WriteString("+\n")
-	io.WriteString(p.w, b.String())
+	b.WriteByte('+')
+	return b.String()
 }
 
 func (p *resultPrinter) line(op string, cells []string) {
+	io.WriteString(p.w, p.lineText(op, cells)+"\n")
+}
+
+// lineText is one line of the table, without its newline: the op column in
+// changelog mode, then the cells padded to the columns' widths.
+func (p *resultPrinter) lineText(op string, cells []string) string {
 	var b strings.Builder
 	if p.opColumn() {
 		fmt.Fprintf(&b, "|%-2s", op)
@@ -202,8 +223,8 @@ func (p *resultPrinter) line(op string, cells []string) {
 			b.WriteString(strings.Repeat(" ", pad))
 		}
 	}
-	b.WriteString("|\n")
-	io.WriteString(p.w, b.String())
+	b.WriteByte('|')
+	return b.String()
 }
 
 func (p *resultPrinter) printHeader() {
@@ -234,6 +255,10 @@ func (p *resultPrinter) row(r StreamRow) {
 	}
 	if p.mode == outputTable && p.pull {
 		p.held = append(p.held, cells)
+		return
+	}
+	if p.live != nil {
+		p.live.row(r, cells)
 		return
 	}
 	op := "+"

@@ -93,6 +93,10 @@ type Shell struct {
 	interactive bool
 	lines       lineReader
 	history     string
+	// termSize reads the size of the terminal Out is; nil when Out is not
+	// a terminal. Push queries over a table print as a live table only
+	// when it is set (live.go).
+	termSize func() (screenSize, bool)
 
 	mu struct {
 		sync.Mutex
@@ -126,6 +130,13 @@ func NewShell(cfg ShellConfig) (*Shell, error) {
 		history:     cfg.HistoryFile,
 	}
 	s.comp = &completer{cat: &s.cat}
+	if f, ok := out.(*os.File); ok && readline.IsTerminal(int(f.Fd())) {
+		fd := int(f.Fd())
+		s.termSize = func() (screenSize, bool) {
+			cols, rows, err := readline.GetSize(fd)
+			return screenSize{cols: cols, rows: rows}, err == nil && cols > 0 && rows > 0
+		}
+	}
 	if cfg.Interactive {
 		if s.history != "" {
 			if err := os.MkdirAll(filepath.Dir(s.history), 0o700); err != nil {
@@ -392,7 +403,8 @@ func (s *Shell) printSessionProperties() {
 	printEntity(s.out, map[string]any{"@type": "properties", "properties": list})
 }
 
-// runSelect runs a pull or push query and prints its rows as they arrive.
+// runSelect runs a pull or push query and prints its rows as they arrive,
+// a push query over a table on a terminal as a live table (live.go).
 // Ctrl-C closes the stream and asks the server to close the query.
 func (s *Shell) runSelect(ctx context.Context, text string) error {
 	pull := !isPushQuery(text)
@@ -407,7 +419,16 @@ func (s *Shell) runSelect(ctx context.Context, text string) error {
 	}
 	defer q.Close()
 	p := newResultPrinter(s.out, s.mode, pull)
-	p.header(q.ID, q.Columns, q.Types)
+	p.header(q.ID, q.Columns, q.Types, q.Key)
+	// A push query over a table is a live table on a terminal; spooled
+	// output is appended, so that the spool reads as the screen would.
+	if !pull && s.mode == outputTable && s.spool == nil && s.termSize != nil {
+		if size, ok := s.termSize(); ok {
+			if key := resultKey(ctx, text, q.Columns, q.Key, s.describeSource); key != nil {
+				p.goLive(key, size)
+			}
+		}
+	}
 	for {
 		r, err := q.Next()
 		if ctx.Err() != nil {

@@ -59,7 +59,7 @@ func runShellOn(t *testing.T, f *fakeServer, input string) string {
 }
 
 // liveShell is a non-interactive shell fed through a pipe, running in its
-// own goroutine.
+// own goroutine; setup, when given, changes the shell before it runs.
 type liveShell struct {
 	sh   *Shell
 	in   *io.PipeWriter
@@ -67,13 +67,16 @@ type liveShell struct {
 	done chan error
 }
 
-func startLiveShell(t *testing.T, f *fakeServer) *liveShell {
+func startLiveShell(t *testing.T, f *fakeServer, setup ...func(*Shell)) *liveShell {
 	t.Helper()
 	pr, pw := io.Pipe()
 	l := &liveShell{in: pw, out: &syncBuffer{}, done: make(chan error, 1)}
 	sh, err := NewShell(ShellConfig{Server: f.URL, In: pr, Out: l.out})
 	if err != nil {
 		t.Fatal(err)
+	}
+	for _, fn := range setup {
+		fn(sh)
 	}
 	l.sh = sh
 	go func() { l.done <- sh.Run(context.Background()) }()
