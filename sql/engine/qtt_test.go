@@ -2,7 +2,6 @@ package engine_test
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -12,8 +11,7 @@ import (
 
 	"github.com/streamlite/streamlite/sql/engine"
 	"github.com/streamlite/streamlite/sql/qtt"
-	"github.com/streamlite/streamlite/sql/serde"
-	"github.com/streamlite/streamlite/sql/types"
+	"github.com/streamlite/streamlite/sql/qtt/qttcodec"
 )
 
 // qttEngine runs the driver-mode engine under the conformance harness,
@@ -48,51 +46,6 @@ func (q *qttEngine) Execute(_ context.Context, stmt string) error {
 	return err
 }
 
-// encode serializes a JSON-level key or value for cols in format f.
-func encode(j any, f serde.Format, cols []engine.Column, wrap bool, delim rune) ([]byte, error) {
-	if j == nil {
-		return nil, nil
-	}
-	switch f {
-	case serde.FormatJSON:
-		return json.Marshal(j)
-	case serde.FormatDelimited:
-		if s, ok := j.(string); ok {
-			return []byte(s), nil
-		}
-		return []byte(fmt.Sprint(j)), nil
-	case serde.FormatNone:
-		return nil, nil
-	}
-	if len(cols) == 0 {
-		return nil, nil // a source without key columns ignores the key
-	}
-	if len(cols) != 1 {
-		return nil, fmt.Errorf("KAFKA format with %d columns", len(cols))
-	}
-	v, err := serde.FromJSONValue(j, cols[0].Type)
-	if err != nil {
-		return nil, err
-	}
-	s, err := serde.New(serde.Options{Format: f, Columns: []serde.Column{{Name: cols[0].Name, Type: cols[0].Type}}, Unwrapped: true, Delimiter: delim})
-	if err != nil {
-		return nil, err
-	}
-	return s.Encode([]types.Value{v})
-}
-
-func split(s *engine.Source) (keys, vals []engine.Column) {
-	for _, c := range s.Columns {
-		switch c.NS {
-		case engine.NSKey:
-			keys = append(keys, c)
-		case engine.NSValue:
-			vals = append(vals, c)
-		}
-	}
-	return keys, vals
-}
-
 func (q *qttEngine) Produce(_ context.Context, r qtt.Record) error {
 	rec := engine.Record{Timestamp: r.Timestamp}
 	for _, h := range r.Headers {
@@ -102,66 +55,15 @@ func (q *qttEngine) Produce(_ context.Context, r qtt.Record) error {
 	if src == nil {
 		return fmt.Errorf("no source on topic %s", r.Topic)
 	}
-	keys, vals := split(src)
 	var err error
-	if rec.Key, err = encode(r.Key, src.KeyFormat, keys, false, src.KeyDelimiter); err != nil {
+	if rec.Key, rec.Value, err = qttcodec.Encode(src, r.Key, r.Value); err != nil {
 		return err
-	}
-	if r.Value != nil {
-		if rec.Value, err = encode(r.Value, src.ValueFormat, vals, src.WrapSingleValue, src.ValueDelimiter); err != nil {
-			return err
-		}
 	}
 	q.e.Produce(r.Topic, rec)
 	return nil
 }
 
 func (q *qttEngine) Drain(context.Context) error { return q.e.Drain() }
-
-// jsonLevel decodes bytes of cols in format f to what the corpus writes.
-func jsonLevel(b []byte, f serde.Format, cols []engine.Column, unwrapped bool, delim rune) (any, map[string]string, error) {
-	if b == nil {
-		return nil, nil, nil
-	}
-	typesOf := map[string]string{}
-	if f == serde.FormatDelimited {
-		return string(b), nil, nil
-	}
-	s, err := serde.New(serde.Options{Format: f, Columns: serdeCols(cols), Unwrapped: unwrapped, Delimiter: delim})
-	if err != nil {
-		return nil, nil, err
-	}
-	row, err := s.Decode(b)
-	if err != nil {
-		return nil, nil, err
-	}
-	if len(row) < len(cols) {
-		return nil, typesOf, nil // a null row (JSON null)
-	}
-	if f == serde.FormatKafka || (unwrapped && len(cols) == 1) {
-		typesOf[""] = cols[0].Type.String()
-		v, err := serde.ToJSONValue(row[0], cols[0].Type)
-		return v, typesOf, err
-	}
-	m := map[string]any{}
-	for i, c := range cols {
-		v, err := serde.ToJSONValue(row[i], c.Type)
-		if err != nil {
-			return nil, nil, err
-		}
-		m[c.Name] = v
-		typesOf[c.Name] = c.Type.String()
-	}
-	return m, typesOf, nil
-}
-
-func serdeCols(cs []engine.Column) []serde.Column {
-	out := make([]serde.Column, len(cs))
-	for i, c := range cs {
-		out[i] = serde.Column{Name: c.Name, Type: c.Type}
-	}
-	return out
-}
 
 func (q *qttEngine) Output(_ context.Context, topic string) ([]qtt.Record, error) {
 	src := q.e.SourceForTopic(topic)
@@ -178,18 +80,11 @@ func (q *qttEngine) Output(_ context.Context, topic string) ([]qtt.Record, error
 			rec.Headers = append(rec.Headers, qtt.Header{Key: h.Key, Value: h.Value})
 		}
 		if src != nil {
-			keys, vals := split(src)
-			var err error
-			if len(keys) > 0 {
-				var kt map[string]string
-				if rec.Key, kt, err = jsonLevel(r.Key, src.KeyFormat, keys, true, src.KeyDelimiter); err != nil {
-					return nil, err
-				}
-				rec.KeyType = kt[""]
-			}
-			if rec.Value, rec.ValueTypes, err = jsonLevel(r.Value, src.ValueFormat, vals, len(vals) == 1 && !src.WrapSingleValue, src.ValueDelimiter); err != nil {
+			d, err := qttcodec.Decode(src, r.Key, r.Value)
+			if err != nil {
 				return nil, err
 			}
+			rec.Key, rec.KeyType, rec.Value, rec.ValueTypes = d.Key, d.KeyType, d.Value, d.ValueTypes
 		}
 		out = append(out, rec)
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/streamlite/streamlite/sql/engine"
 	"github.com/streamlite/streamlite/sql/parser"
 	"github.com/streamlite/streamlite/sql/qtt"
+	"github.com/streamlite/streamlite/sql/qtt/qttcodec"
 	"github.com/streamlite/streamlite/sql/serde"
 	"github.com/streamlite/streamlite/sql/types"
 )
@@ -132,15 +133,9 @@ func produceRQTT(e *engine.Engine, r qtt.Record) error {
 	if r.Window != nil {
 		rec.Window = &engine.Window{Start: r.Window.Start, End: r.Window.End, Session: strings.EqualFold(r.Window.Type, "session")}
 	}
-	keys, vals := split(src)
 	var err error
-	if rec.Key, err = encode(r.Key, src.KeyFormat, keys, false, src.KeyDelimiter); err != nil {
+	if rec.Key, rec.Value, err = qttcodec.Encode(src, r.Key, r.Value); err != nil {
 		return err
-	}
-	if r.Value != nil {
-		if rec.Value, err = encode(r.Value, src.ValueFormat, vals, src.WrapSingleValue, src.ValueDelimiter); err != nil {
-			return err
-		}
 	}
 	e.Produce(r.Topic, rec)
 	return nil

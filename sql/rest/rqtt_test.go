@@ -25,9 +25,8 @@ import (
 	broker "github.com/streamlite/streamlite/engine"
 	"github.com/streamlite/streamlite/sql/engine"
 	"github.com/streamlite/streamlite/sql/qtt"
+	"github.com/streamlite/streamlite/sql/qtt/qttcodec"
 	"github.com/streamlite/streamlite/sql/runtime"
-	"github.com/streamlite/streamlite/sql/serde"
-	"github.com/streamlite/streamlite/sql/types"
 )
 
 // rqttFloor is the number of developer-corpus RQTT runs that pass at this
@@ -248,7 +247,6 @@ func (e *rqttEngine) Produce(ctx context.Context, topic string, recs []qtt.Recor
 	if src == nil {
 		return fmt.Errorf("no source on topic %s", topic)
 	}
-	keys, vals := split(src)
 	out := make([]*kgo.Record, 0, len(recs))
 	for _, r := range recs {
 		kr := &kgo.Record{Topic: topic, Partition: 0, Timestamp: time.UnixMilli(r.Timestamp)}
@@ -256,17 +254,12 @@ func (e *rqttEngine) Produce(ctx context.Context, topic string, recs []qtt.Recor
 			kr.Headers = append(kr.Headers, kgo.RecordHeader{Key: h.Key, Value: h.Value})
 		}
 		var err error
-		if kr.Key, err = encode(r.Key, src.KeyFormat, keys, src.KeyDelimiter); err != nil {
-			return fmt.Errorf("key %v: %w", r.Key, err)
+		if kr.Key, kr.Value, err = qttcodec.Encode(src, r.Key, r.Value); err != nil {
+			return err
 		}
 		if src.WindowType != "" && r.Window != nil && kr.Key != nil {
 			kr.Key = engine.WindowedKey(kr.Key, &engine.Window{Start: r.Window.Start, End: r.Window.End,
 				Session: strings.EqualFold(r.Window.Type, "session")})
-		}
-		if r.Value != nil {
-			if kr.Value, err = encode(r.Value, src.ValueFormat, vals, src.ValueDelimiter); err != nil {
-				return fmt.Errorf("value %v: %w", r.Value, err)
-			}
 		}
 		out = append(out, kr)
 	}
@@ -426,17 +419,11 @@ func (e *rqttEngine) Records(ctx context.Context, topic string) ([]qtt.Record, e
 			rec.Headers = append(rec.Headers, qtt.Header{Key: h.Key, Value: h.Value})
 		}
 		if src != nil {
-			keys, vals := split(src)
-			if len(keys) > 0 {
-				var kt map[string]string
-				if rec.Key, kt, err = jsonLevel(r.Key, src.KeyFormat, keys, true, src.KeyDelimiter); err != nil {
-					return nil, err
-				}
-				rec.KeyType = kt[""]
-			}
-			if rec.Value, rec.ValueTypes, err = jsonLevel(r.Value, src.ValueFormat, vals, len(vals) == 1 && !src.WrapSingleValue, src.ValueDelimiter); err != nil {
+			d, err := qttcodec.Decode(src, r.Key, r.Value)
+			if err != nil {
 				return nil, err
 			}
+			rec.Key, rec.KeyType, rec.Value, rec.ValueTypes = d.Key, d.KeyType, d.Value, d.ValueTypes
 		}
 		out = append(out, rec)
 	}
@@ -461,94 +448,6 @@ func (e *rqttEngine) Close() error {
 // The serdes below are those of the QTT runner (sql/engine/qtt_test.go):
 // JSON-level values to bytes with the catalog's formats and types, and
 // back.
-
-// encode serializes a JSON-level key or value for cols in format f.
-func encode(j any, f serde.Format, cols []engine.Column, delim rune) ([]byte, error) {
-	if j == nil {
-		return nil, nil
-	}
-	switch f {
-	case serde.FormatJSON:
-		return json.Marshal(j)
-	case serde.FormatDelimited:
-		if s, ok := j.(string); ok {
-			return []byte(s), nil
-		}
-		return []byte(fmt.Sprint(j)), nil
-	case serde.FormatNone:
-		return nil, nil
-	}
-	if len(cols) == 0 {
-		return nil, nil // a source without key columns ignores the key
-	}
-	if len(cols) != 1 {
-		return nil, fmt.Errorf("KAFKA format with %d columns", len(cols))
-	}
-	v, err := serde.FromJSONValue(j, cols[0].Type)
-	if err != nil {
-		return nil, err
-	}
-	s, err := serde.New(serde.Options{Format: f, Columns: []serde.Column{{Name: cols[0].Name, Type: cols[0].Type}}, Unwrapped: true, Delimiter: delim})
-	if err != nil {
-		return nil, err
-	}
-	return s.Encode([]types.Value{v})
-}
-
-// split returns a source's key and value columns.
-func split(s *engine.Source) (keys, vals []engine.Column) {
-	for _, c := range s.Columns {
-		switch c.NS {
-		case engine.NSKey:
-			keys = append(keys, c)
-		case engine.NSValue:
-			vals = append(vals, c)
-		}
-	}
-	return keys, vals
-}
-
-// jsonLevel decodes bytes of cols in format f to what the corpus writes,
-// with the SQL types of the decoded fields.
-func jsonLevel(b []byte, f serde.Format, cols []engine.Column, unwrapped bool, delim rune) (any, map[string]string, error) {
-	if b == nil {
-		return nil, nil, nil
-	}
-	typesOf := map[string]string{}
-	if f == serde.FormatDelimited {
-		return string(b), nil, nil
-	}
-	sc := make([]serde.Column, len(cols))
-	for i, c := range cols {
-		sc[i] = serde.Column{Name: c.Name, Type: c.Type}
-	}
-	s, err := serde.New(serde.Options{Format: f, Columns: sc, Unwrapped: unwrapped, Delimiter: delim})
-	if err != nil {
-		return nil, nil, err
-	}
-	row, err := s.Decode(b)
-	if err != nil {
-		return nil, nil, err
-	}
-	if len(row) < len(cols) {
-		return nil, typesOf, nil // a null row (JSON null)
-	}
-	if f == serde.FormatKafka || (unwrapped && len(cols) == 1) {
-		typesOf[""] = cols[0].Type.String()
-		v, err := serde.ToJSONValue(row[0], cols[0].Type)
-		return v, typesOf, err
-	}
-	m := map[string]any{}
-	for i, c := range cols {
-		v, err := serde.ToJSONValue(row[i], c.Type)
-		if err != nil {
-			return nil, nil, err
-		}
-		m[c.Name] = v
-		typesOf[c.Name] = c.Type.String()
-	}
-	return m, typesOf, nil
-}
 
 // rqttDir finds the corpus: $STREAMLITE_QTT_DIR, else the
 // shared/conformance/ksql in this directory or a parent that has a
