@@ -30,8 +30,13 @@ type tap struct {
 	srv    *Server
 	key    string
 	topics []string
+	ctx    context.Context // ends with the Server or the tap's last query
 	cancel context.CancelFunc
-	done   chan struct{}
+	// ready is closed once the tap's consumer runs or failed to start
+	// (err); done once its goroutine has ended (at once after a failure).
+	ready chan struct{}
+	err   error
+	done  chan struct{}
 
 	mu struct {
 		sync.Mutex
@@ -101,26 +106,38 @@ func (s *Server) subscribe(ctx context.Context, topics []string) (*tap, *tapSub,
 	if tp != nil {
 		tp.mu.Lock()
 		if tp.mu.stopped {
-			tp.mu.Unlock()
 			tp = nil
 		} else {
 			tp.mu.subs[sub] = struct{}{}
-			tp.mu.Unlock()
 		}
+		tp.mu.Unlock()
 	}
-	if tp == nil {
-		var err error
-		if tp, err = s.startTap(ctx, key, topics); err != nil {
-			s.taps.mu.Unlock()
-			return nil, nil, nil, err
-		}
-		tp.mu.subs[sub] = struct{}{}
+	starter := tp == nil
+	if starter {
+		tctx, cancel := context.WithCancel(s.ctx)
+		tp = &tap{srv: s, key: key, topics: topics, ctx: tctx, cancel: cancel, ready: make(chan struct{}), done: make(chan struct{})}
+		tp.mu.subs = map[*tapSub]struct{}{sub: {}}
 		if s.taps.m == nil {
 			s.taps.m = map[string]*tap{}
 		}
 		s.taps.m[key] = tp
 	}
 	s.taps.mu.Unlock()
+	// The tap's consumer starts outside the lock, so that a slow start
+	// (a topic not yet in the metadata) holds up only its own queries.
+	if starter {
+		tp.start()
+	}
+	select {
+	case <-tp.ready:
+	case <-ctx.Done():
+		tp.unsubscribe(sub)
+		return nil, nil, nil, ctx.Err()
+	}
+	if tp.err != nil {
+		tp.unsubscribe(sub)
+		return nil, nil, nil, tp.err
+	}
 	starts, err := s.endOffsets(ctx, topics)
 	if err != nil {
 		tp.unsubscribe(sub)
@@ -163,30 +180,31 @@ func (s *Server) endOffsets(ctx context.Context, topics []string) (map[string]ma
 // endOffsetsPatience bounds the retries of endOffsets.
 const endOffsetsPatience = 10 * time.Second
 
-// startTap starts the consumer of a new tap at the topics' current ends.
-// s.taps.mu is held.
-func (s *Server) startTap(ctx context.Context, key string, topics []string) (*tap, error) {
-	ends, err := s.endOffsets(ctx, topics)
-	if err != nil {
-		return nil, err
+// start starts the tap's consumer at its topics' current ends and closes
+// ready; on failure it sets err, stops the tap and closes ready and done.
+func (tp *tap) start() {
+	s := tp.srv
+	defer close(tp.ready)
+	ends, err := s.endOffsets(tp.ctx, tp.topics)
+	var cl *kgo.Client
+	if err == nil {
+		cl, err = kgo.NewClient(append([]kgo.Opt{
+			kgo.SeedBrokers(s.cfg.Brokers...),
+			kgo.ConsumePartitions(atOffsets(ends)),
+			kgo.FetchIsolationLevel(kgo.ReadCommitted()),
+			kgo.FetchMaxBytes(tapFetchBytes),
+			kgo.FetchMaxPartitionBytes(tapFetchBytes),
+			kgo.MaxConcurrentFetches(1),
+		}, s.cfg.ClientOpts...)...)
 	}
-	cl, err := kgo.NewClient(append([]kgo.Opt{
-		kgo.SeedBrokers(s.cfg.Brokers...),
-		kgo.ConsumePartitions(atOffsets(ends)),
-		kgo.FetchIsolationLevel(kgo.ReadCommitted()),
-		kgo.FetchMaxBytes(tapFetchBytes),
-		kgo.FetchMaxPartitionBytes(tapFetchBytes),
-		kgo.MaxConcurrentFetches(1),
-	}, s.cfg.ClientOpts...)...)
 	if err != nil {
-		return nil, err
+		tp.err = err
+		tp.stop()
+		close(tp.done)
+		return
 	}
-	tctx, cancel := context.WithCancel(s.ctx)
-	tp := &tap{srv: s, key: key, topics: topics, cancel: cancel, done: make(chan struct{})}
-	tp.mu.subs = map[*tapSub]struct{}{}
 	rescan := s.taps.rescanEvery()
-	s.taps.wg.Go(func() { tp.run(tctx, cl, ends, rescan) })
-	return tp, nil
+	s.taps.wg.Go(func() { tp.run(tp.ctx, cl, ends, rescan) })
 }
 
 // atOffsets turns listed offsets into kgo's consume positions.
@@ -307,17 +325,29 @@ func (tp *tap) drop(sub *tapSub) {
 // unsubscribe ends sub's reading; the last one out stops the tap.
 func (tp *tap) unsubscribe(sub *tapSub) {
 	close(sub.left)
+	tp.mu.Lock()
+	delete(tp.mu.subs, sub)
+	last := len(tp.mu.subs) == 0
+	tp.mu.Unlock()
+	if last {
+		tp.stop()
+	}
+}
+
+// stop takes the tap out of the Server's taps, so that it takes no more
+// queries, and ends its consumer, unless a query joined meanwhile.
+func (tp *tap) stop() {
 	s := tp.srv
 	s.taps.mu.Lock()
 	defer s.taps.mu.Unlock()
 	tp.mu.Lock()
 	defer tp.mu.Unlock()
-	delete(tp.mu.subs, sub)
-	if len(tp.mu.subs) == 0 && !tp.mu.stopped {
-		tp.mu.stopped = true
-		if s.taps.m[tp.key] == tp {
-			delete(s.taps.m, tp.key)
-		}
-		tp.cancel()
+	if tp.mu.stopped || (len(tp.mu.subs) > 0 && tp.err == nil) {
+		return
 	}
+	tp.mu.stopped = true
+	if s.taps.m[tp.key] == tp {
+		delete(s.taps.m, tp.key)
+	}
+	tp.cancel()
 }
